@@ -1,0 +1,5 @@
+// `tensorbook export`: not built yet (scaffolding; the owning issue replaces this file).
+export async function main(_argv: string[]): Promise<number> {
+  console.error("tensorbook export: not implemented yet");
+  return 1;
+}

@@ -1,0 +1,5 @@
+// `tensorbook install`: not built yet (scaffolding; the owning issue replaces this file).
+export async function main(_argv: string[]): Promise<number> {
+  console.error("tensorbook install: not implemented yet");
+  return 1;
+}

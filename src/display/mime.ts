@@ -1,0 +1,27 @@
+// MIME bundles, as nbformat and the messaging spec carry them (display_data, execute_result).
+
+/** mimetype → data. text/plain is always present in what tensorbook sends (DESIGN.md, "Display and plots"). */
+export type MimeBundle = { [mimetype: string]: unknown };
+
+/** What a display_data / update_display_data / execute_result carries besides its parent. */
+export interface DisplayData {
+  data: MimeBundle;
+  metadata: { [key: string]: unknown };
+  /** transient.display_id, for outputs that are later updated in place. */
+  transient?: { display_id?: string };
+}
+
+/**
+ * An object with this method displays itself: the method returns its MIME bundle.
+ * Tensors, figures and tables from tensorbook implement it; so can user classes.
+ */
+export const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
+
+export interface Displayable {
+  [JUPYTER_DISPLAY](): MimeBundle;
+}
+
+export function isDisplayable(value: unknown): value is Displayable {
+  return (typeof value === "object" || typeof value === "function") && value !== null &&
+    typeof (value as { [JUPYTER_DISPLAY]?: unknown })[JUPYTER_DISPLAY] === "function";
+}

@@ -1,5 +1,223 @@
-// `tensorbook run`: not built yet (scaffolding; the owning issue replaces this file).
-export async function main(_argv: string[]): Promise<number> {
-  console.error("tensorbook run: not implemented yet");
-  return 1;
+// `tensorbook run NOTEBOOK.ipynb [-o OUT.ipynb | --inplace] [--html OUT.html] [--timeout S] [--allow-errors]`
+//
+// Executes every code cell in order in tensorbook's runtime, in this process (no Jupyter, no Python), and
+// writes the notebook with its outputs, atomically. The terminal shows which cell runs, how long it took
+// and its output as it comes. A failing cell stops the run (unless --allow-errors); Ctrl-C interrupts the
+// running cell; in both cases what ran is written, with the error, and the exit status is non-zero.
+import * as path from "node:path";
+import type { Engine, CellOutput } from "../runtime/engine";
+import type { MimeBundle } from "../display/mime";
+import {
+  executeNotebook, foreignLanguage, readNotebook, setTensorbookMetadata, writeNotebook, NotebookFormatError,
+  type CellEnd, type CellStart, type RunReporter, type RunResult,
+} from "../notebook";
+
+const USAGE = `usage: tensorbook run NOTEBOOK.ipynb [-o OUT.ipynb | --inplace] [--html OUT.html] [--timeout S] [--allow-errors]
+
+  -o, --output OUT.ipynb  where to write the executed notebook (default: NOTEBOOK.out.ipynb beside it)
+  --inplace               write the outputs back into NOTEBOOK.ipynb
+  --html OUT.html         also export the executed notebook as one self-contained HTML page
+  --timeout S             interrupt a cell that runs longer than S seconds (it then fails)
+  --allow-errors          keep going after a cell error (the run still exits non-zero)`;
+
+interface Args {
+  input: string;
+  output: string;
+  html?: string;
+  timeoutS?: number;
+  allowErrors: boolean;
+}
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): Args {
+  let input: string | undefined;
+  let output: string | undefined;
+  let inplace = false;
+  let html: string | undefined;
+  let timeoutS: number | undefined;
+  let allowErrors = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith("--")) throw new UsageError(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === "-o" || arg === "--output") output = value();
+    else if (arg === "--inplace") inplace = true;
+    else if (arg === "--html") html = value();
+    else if (arg === "--timeout") {
+      const v = value();
+      timeoutS = Number(v);
+      if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new UsageError(`--timeout takes a number of seconds above 0, not '${v}'`);
+    } else if (arg === "--allow-errors") allowErrors = true;
+    else if (arg.startsWith("-") && arg !== "-") throw new UsageError(`unknown option '${arg}'`);
+    else if (input === undefined) input = arg;
+    else throw new UsageError(`one notebook at a time: '${input}' and '${arg}'`);
+  }
+  if (input === undefined) throw new UsageError("which notebook? give NOTEBOOK.ipynb");
+  if (inplace && output !== undefined) throw new UsageError("-o and --inplace exclude each other");
+  const resolvedInput = path.resolve(input);
+  const resolvedOutput = inplace ? resolvedInput
+    : output !== undefined ? path.resolve(output)
+    : path.join(path.dirname(resolvedInput), path.basename(resolvedInput, ".ipynb") + ".out.ipynb");
+  return { input: resolvedInput, output: resolvedOutput, html: html === undefined ? undefined : path.resolve(html), timeoutS, allowErrors };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv.includes("-h") || argv.includes("--help")) {
+    console.log(USAGE);
+    return 0;
+  }
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`tensorbook run: ${err.message}\n\n${USAGE}`);
+    return 2;
+  }
+
+  let nb;
+  try {
+    nb = readNotebook(args.input);
+  } catch (err) {
+    if (!(err instanceof NotebookFormatError)) throw err;
+    console.error(`tensorbook run: ${err.message}`);
+    return 1;
+  }
+  const foreign = foreignLanguage(nb);
+  if (foreign !== undefined) console.error(`tensorbook run: warning: ${shown(args.input)} is a ${foreign} notebook; running its cells as TypeScript`);
+
+  // Jupyter starts a kernel in the notebook's folder, so relative paths in cells (notebooks/assets/…) mean
+  // the same here; every path of ours was made absolute above.
+  const cwd = path.dirname(args.input);
+  process.chdir(cwd);
+  const engine = await createEngine(cwd);
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      terminal.note("interrupting the running cell (Ctrl-C again to stop waiting for it)");
+      controller.abort();
+    } else {
+      // The cell ignores the interrupt: save what ran and leave. Written synchronously, before exiting.
+      terminal.note("stopping without waiting for the cell");
+      save(nb, args);
+      process.exit(130);
+    }
+  };
+  process.on("SIGINT", onSigint);
+
+  let result: RunResult;
+  try {
+    result = await executeNotebook(nb, engine, { allowErrors: args.allowErrors, timeoutS: args.timeoutS, signal: controller.signal, reporter: terminal });
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+  save(nb, args);
+  await shutdown(engine, result.engineStuck);
+
+  if (args.html !== undefined) {
+    const exported = await exportHtml(args.output, args.html);
+    if (!exported) return 1;
+  }
+  return report(result, args);
+}
+
+/** The runtime room's Engine; loaded on demand so `tensorbook --help` does not start TypeScript. */
+async function createEngine(cwd: string): Promise<Engine> {
+  const runtimeModule = "../runtime/index.js"; // TODO(issue 3 lands): a typed static path
+  const runtime = (await import(runtimeModule)) as { createEngine(options: { cwd: string }): Engine };
+  return runtime.createEngine({ cwd });
+}
+
+function save(nb: Parameters<typeof writeNotebook>[1], args: Args): void {
+  setTensorbookMetadata(nb);
+  writeNotebook(args.output, nb);
+}
+
+async function shutdown(engine: Engine, stuck: boolean): Promise<void> {
+  // A stuck cell may never let shutdown finish; the notebook is written already, so do not wait long.
+  await Promise.race([engine.shutdown().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, stuck ? 1000 : 10_000).unref())]);
+}
+
+async function exportHtml(notebook: string, html: string): Promise<boolean> {
+  const exporter = (await import("./export.js")) as { main(argv: string[]): Promise<number> };
+  const code = await exporter.main([notebook, "--html", html]);
+  if (code !== 0) console.error(`tensorbook run: the HTML export failed (exit ${code}); the notebook itself was written`);
+  return code === 0;
+}
+
+function report(result: RunResult, args: Args): number {
+  const where = `executed notebook: ${shown(args.output)}${args.html !== undefined ? `\nHTML page:         ${shown(args.html)}` : ""}`;
+  const cells = `${result.executed} cell${result.executed === 1 ? "" : "s"}`;
+  switch (result.status) {
+    case "ok":
+      console.log(result.errors === 0 ? `ran ${cells}, no errors\n${where}` : `ran ${cells}, ${result.errors} with errors (--allow-errors)\n${where}`);
+      return result.errors === 0 ? 0 : 1;
+    case "error":
+      console.log(`stopped at cell ${result.stoppedAt} on an error (ran ${cells}); --allow-errors runs on past errors\n${where}`);
+      return 1;
+    case "timeout":
+      console.log(`stopped at cell ${result.stoppedAt}: it ran past --timeout ${args.timeoutS} s (ran ${cells})\n${where}`);
+      return 1;
+    case "interrupted":
+      console.log(`interrupted at cell ${result.stoppedAt} (ran ${cells})\n${where}`);
+      return 130;
+  }
+}
+
+/** A path as the user would type it: relative to where they ran the command, when that is shorter. */
+const startDir = process.cwd();
+function shown(file: string): string {
+  const rel = path.relative(startDir, file);
+  return rel !== "" && !rel.startsWith("..") && rel.length < file.length ? rel : file;
+}
+
+/** Progress on the terminal: the cell, its output as it comes, its time. Streams go to their own fd. */
+const terminal = new (class implements RunReporter {
+  private atLineStart = true;
+  private readonly dim = process.stderr.isTTY ? (s: string) => `\x1b[2m${s}\x1b[22m` : (s: string) => s;
+
+  cellStart(cell: CellStart): void {
+    const firstLine = cell.source.split("\n").find((line) => line.trim() !== "") ?? "";
+    this.line(this.dim(`[${cell.executionCount}] cell ${cell.cellNumber}/${cell.cellCount}: ${firstLine.trim().slice(0, 70)}`));
+  }
+
+  output(out: CellOutput): void {
+    if (out.type === "stream") {
+      (out.name === "stdout" ? process.stdout : process.stderr).write(out.text);
+      this.atLineStart = out.text.endsWith("\n");
+    } else if (out.type === "display_data") {
+      this.line(this.dim(preview(out.data, "display")));
+    }
+  }
+
+  cellEnd(cell: CellEnd): void {
+    if (cell.result !== undefined) this.line(preview(cell.result, `Out[${cell.executionCount}]`));
+    if (cell.error !== undefined) this.line(cell.error.traceback.join("\n"));
+    const mark = cell.status === "ok" ? "ok" : "FAILED";
+    this.line(this.dim(`[${cell.executionCount}] ${mark} in ${cell.seconds.toFixed(2)} s`));
+  }
+
+  note(text: string): void {
+    this.line(`tensorbook run: ${text}`);
+  }
+
+  private line(text: string): void {
+    process.stderr.write((this.atLineStart ? "" : "\n") + text + "\n");
+    this.atLineStart = true;
+  }
+})();
+
+/** text/plain of a bundle, cut to a few lines: the terminal is a progress view, the notebook has it all. */
+function preview(bundle: MimeBundle, label: string): string {
+  const text = typeof bundle["text/plain"] === "string" ? bundle["text/plain"] : `(${Object.keys(bundle).join(", ")})`;
+  const lines = text.split("\n");
+  const cut = lines.length > 12 ? [...lines.slice(0, 12), `… ${lines.length - 12} more lines`] : lines;
+  return `${label}: ${cut.join("\n")}`;
 }

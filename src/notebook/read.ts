@@ -1,0 +1,126 @@
+// Reading a notebook: parse, check that it is nbformat 4 with the fields we rely on, and say exactly what is
+// wrong and where when it is not. Reading never writes: a notebook we refuse is left as it was.
+import * as fs from "node:fs";
+import type { Cell, JSONObject, Notebook, Output } from "./nbformat";
+
+/** What tensorbook reads: nbformat 4.0 up to 4.5 (the newest minor version Jupyter writes). */
+export const NBFORMAT = 4;
+export const NBFORMAT_MINOR_MAX = 5;
+
+/** A notebook that cannot be read; `message` names the file and the place in it. */
+export class NotebookFormatError extends Error {
+  override name = "NotebookFormatError";
+}
+
+export function readNotebook(file: string): Notebook {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a folder, not a notebook" : (err as Error).message;
+    throw new NotebookFormatError(`${file}: cannot read the notebook: ${why}`);
+  }
+  return parseNotebook(text, file);
+}
+
+/** Parses notebook JSON; `where` (usually the file name) starts every error message. */
+export function parseNotebook(text: string, where: string): Notebook {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new NotebookFormatError(`${where}: not valid JSON${jsonPosition(text, (err as Error).message)}: ${(err as Error).message}`);
+  }
+  if (!isObject(raw)) throw new NotebookFormatError(`${where}: a notebook is a JSON object, this file holds ${describe(raw)}`);
+
+  const major = raw.nbformat;
+  if (major === undefined) throw new NotebookFormatError(`${where}: no "nbformat" field: is this a Jupyter notebook?`);
+  if (major !== NBFORMAT) {
+    // nbformat 3 and older are still found in old tutorials; Jupyter itself converts them.
+    const hint = typeof major === "number" && major < NBFORMAT
+      ? ` (convert it with \`jupyter nbconvert --to notebook --nbformat 4 ${where}\`)`
+      : "";
+    throw new NotebookFormatError(`${where}: nbformat ${JSON.stringify(major)} is not supported; tensorbook reads nbformat 4${hint}`);
+  }
+  const minor = raw.nbformat_minor;
+  if (typeof minor !== "number" || !Number.isInteger(minor) || minor < 0) {
+    throw new NotebookFormatError(`${where}: "nbformat_minor" must be a whole number, found ${describe(minor)}`);
+  }
+  if (minor > NBFORMAT_MINOR_MAX) {
+    throw new NotebookFormatError(`${where}: nbformat 4.${minor} is newer than tensorbook reads (4.0 to 4.${NBFORMAT_MINOR_MAX})`);
+  }
+  if (raw.metadata === undefined) raw.metadata = {};
+  if (!isObject(raw.metadata)) throw new NotebookFormatError(`${where}: "metadata" must be an object, found ${describe(raw.metadata)}`);
+  if (!Array.isArray(raw.cells)) throw new NotebookFormatError(`${where}: "cells" must be a list, found ${describe(raw.cells)}`);
+
+  raw.cells.forEach((cell: unknown, index: number) => checkCell(cell, `${where}: cell ${index + 1}`));
+  return raw as unknown as Notebook;
+}
+
+function checkCell(cell: unknown, where: string): asserts cell is Cell {
+  if (!isObject(cell)) throw new NotebookFormatError(`${where}: a cell is an object, found ${describe(cell)}`);
+  const type = cell.cell_type;
+  if (type !== "code" && type !== "markdown" && type !== "raw") {
+    throw new NotebookFormatError(`${where}: unknown cell_type ${describe(type)} (expected "code", "markdown" or "raw")`);
+  }
+  if (!isMultiline(cell.source)) throw new NotebookFormatError(`${where}: "source" must be a string or a list of strings, found ${describe(cell.source)}`);
+  if (cell.metadata === undefined) cell.metadata = {};
+  if (!isObject(cell.metadata)) throw new NotebookFormatError(`${where}: "metadata" must be an object, found ${describe(cell.metadata)}`);
+  if (type !== "code") return;
+  if (cell.outputs === undefined) cell.outputs = [];
+  if (!Array.isArray(cell.outputs)) throw new NotebookFormatError(`${where}: "outputs" must be a list, found ${describe(cell.outputs)}`);
+  if (cell.execution_count === undefined) cell.execution_count = null;
+  cell.outputs.forEach((output: unknown, i: number) => checkOutput(output, `${where}, output ${i + 1}`));
+}
+
+function checkOutput(output: unknown, where: string): asserts output is Output {
+  if (!isObject(output)) throw new NotebookFormatError(`${where}: an output is an object, found ${describe(output)}`);
+  switch (output.output_type) {
+    case "stream":
+      if (output.name !== "stdout" && output.name !== "stderr") throw new NotebookFormatError(`${where}: stream name ${describe(output.name)} (expected "stdout" or "stderr")`);
+      if (!isMultiline(output.text)) throw new NotebookFormatError(`${where}: stream "text" must be a string or a list of strings`);
+      return;
+    case "display_data":
+    case "execute_result":
+      if (!isObject(output.data)) throw new NotebookFormatError(`${where}: "data" must be a MIME bundle object, found ${describe(output.data)}`);
+      if (output.metadata === undefined) output.metadata = {};
+      return;
+    case "error":
+      if (typeof output.ename !== "string" || typeof output.evalue !== "string" || !Array.isArray(output.traceback)) {
+        throw new NotebookFormatError(`${where}: an error output needs "ename", "evalue" (strings) and "traceback" (a list)`);
+      }
+      return;
+    default:
+      throw new NotebookFormatError(`${where}: unknown output_type ${describe(output.output_type)}`);
+  }
+}
+
+function isObject(value: unknown): value is JSONObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isMultiline(value: unknown): boolean {
+  return typeof value === "string" || (Array.isArray(value) && value.every((line) => typeof line === "string"));
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "an object";
+  const shown = JSON.stringify(value);
+  return `${typeof value} ${shown.length > 40 ? shown.slice(0, 40) + "…" : shown}`;
+}
+
+/** " at line L, column C" from V8's "... at position N" (Node 20 gives only the offset). */
+function jsonPosition(text: string, message: string): string {
+  if (/line \d+ column \d+/.test(message)) return "";
+  const m = /position (\d+)/.exec(message);
+  const offset = m !== null ? Number(m[1]) : /Unexpected end of JSON input/.test(message) ? text.length : -1;
+  if (offset < 0) return "";
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  const column = offset - before.lastIndexOf("\n");
+  return ` at line ${line}, column ${column}`;
+}

@@ -8,6 +8,8 @@ export { JUPYTER_DISPLAY, type MimeBundle, type DisplayData, type Displayable } 
 // ── ml: backend, tensor helpers, plots (issue 4) ──
 
 // ── ml: checkpoints and tokenizers (issue 5) ──
+export { loadPickle, NdArray, type LoadPickleOptions } from "./ml/checkpoint/numpy";
+export { PickleError, RefusedGlobalError, type PyValue } from "./ml/checkpoint/pickle";
 
 // ── ml: llama (issue 6) ──
 

@@ -113,12 +113,36 @@ function describe(value: unknown): string {
   return `${typeof value} ${shown.length > 40 ? shown.slice(0, 40) + "…" : shown}`;
 }
 
-/** " at line L, column C" from V8's "... at position N" (Node 20 gives only the offset). */
+/**
+ * " at line L, column C" of a JSON syntax error. Node 20's V8 often gives no offset ("Unexpected token '}',
+ * ...is not valid JSON"), so the fault is found by bisection: a prefix that ends before the fault fails only
+ * for ending early; the shortest prefix that fails inside itself ends at the fault.
+ */
 function jsonPosition(text: string, message: string): string {
-  if (/line \d+ column \d+/.test(message)) return "";
-  const m = /position (\d+)/.exec(message);
-  const offset = m !== null ? Number(m[1]) : /Unexpected end of JSON input/.test(message) ? text.length : -1;
-  if (offset < 0) return "";
+  const failsInside = (length: number): boolean => {
+    try {
+      JSON.parse(text.slice(0, length));
+      return false;
+    } catch (err) {
+      const m = (err as Error).message;
+      if (/end of JSON input|Unterminated string/.test(m)) return false;
+      const at = /position (\d+)/.exec(m);
+      return at === null || Number(at[1]) < length;
+    }
+  };
+  let offset: number;
+  if (/end of JSON input|Unterminated string/.test(message)) {
+    offset = text.length;
+  } else {
+    let lo = 1;
+    let hi = text.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (failsInside(mid)) hi = mid;
+      else lo = mid + 1;
+    }
+    offset = lo - 1;
+  }
   const before = text.slice(0, offset);
   const line = before.split("\n").length;
   const column = offset - before.lastIndexOf("\n");

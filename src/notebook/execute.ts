@@ -117,6 +117,7 @@ async function runCell(
   let stop: CellEnded["stop"];
   let finished = false;
   let giveUp: () => void = () => {};
+  let grace: NodeJS.Timeout | undefined;
   const gaveUp = new Promise<undefined>((resolve) => (giveUp = () => resolve(undefined)));
   const interrupt = (why: "timeout" | "interrupted"): void => {
     if (finished || stop !== undefined) return;
@@ -126,7 +127,7 @@ async function runCell(
       outputs.add({ type: "stream", name: "stderr", text: `tensorbook run: the cell ran past --timeout ${options.timeoutS} s and was interrupted\n` });
     }
     engine.interrupt();
-    setTimeout(giveUp, options.interruptGraceMs ?? 10_000).unref();
+    grace = setTimeout(giveUp, options.interruptGraceMs ?? 10_000);
   };
   const onAbort = (): void => interrupt("interrupted");
   options.signal?.addEventListener("abort", onAbort);
@@ -152,7 +153,8 @@ async function runCell(
     ]);
   } finally {
     finished = true;
-    if (timer !== undefined) clearTimeout(timer);
+    clearTimeout(timer);
+    clearTimeout(grace);
     options.signal?.removeEventListener("abort", onAbort);
   }
 

@@ -1,0 +1,86 @@
+// The display API every cell has as globals (issue 3, "Globals in every cell"):
+//   display(value)                         display_data with the value's bundle (format.ts)
+//   display.html/markdown/svg/png/jpeg/latex/json/text(…)   one MIME type each
+//   handle.update(…)                       update_display_data on the same transient.display_id
+//   clearOutput({ wait })                  clear_output
+// Everything goes through displaySink() (channel.ts), so library code and cells share one door.
+import { randomUUID } from "node:crypto";
+import { displaySink } from "./channel";
+import { formatValue } from "./format";
+import type { MimeBundle } from "./mime";
+
+/** A shown output that can be replaced in place. */
+export interface DisplayHandle {
+  readonly displayId: string;
+  /** Replaces the output with this value's bundle (update_display_data). */
+  update(value: unknown): void;
+  /** Replaces the output with a bundle given as is. */
+  updateBundle(data: MimeBundle, metadata?: { [key: string]: unknown }): void;
+}
+
+export interface DisplayFunction {
+  (value: unknown, options?: { displayId?: string; metadata?: { [key: string]: unknown } }): DisplayHandle;
+  html(html: string): DisplayHandle;
+  markdown(markdown: string): DisplayHandle;
+  svg(svg: string): DisplayHandle;
+  /** PNG bytes (or base64 text). */
+  png(png: Uint8Array | string, options?: { width?: number; height?: number }): DisplayHandle;
+  jpeg(jpeg: Uint8Array | string, options?: { width?: number; height?: number }): DisplayHandle;
+  latex(latex: string): DisplayHandle;
+  json(json: unknown): DisplayHandle;
+  text(text: string): DisplayHandle;
+  /** Any MIME bundle; text/plain is added when missing (DESIGN.md: every output carries it). */
+  bundle(data: MimeBundle, metadata?: { [key: string]: unknown }): DisplayHandle;
+}
+
+function base64(bytes: Uint8Array | string): string {
+  return typeof bytes === "string" ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+}
+
+function imageMetadata(mime: string, options?: { width?: number; height?: number }): { [key: string]: unknown } {
+  if (options === undefined || (options.width === undefined && options.height === undefined)) return {};
+  return { [mime]: { ...(options.width !== undefined ? { width: options.width } : {}), ...(options.height !== undefined ? { height: options.height } : {}) } };
+}
+
+/** The bundle of one MIME type, with the text/plain every output needs. */
+export function singleMime(mime: string, data: unknown, plain: string): MimeBundle {
+  return mime === "text/plain" ? { "text/plain": String(data) } : { [mime]: data, "text/plain": plain };
+}
+
+function show(data: MimeBundle, metadata: { [key: string]: unknown } = {}, displayId: string = randomUUID()): DisplayHandle {
+  const withPlain = "text/plain" in data ? data : { ...data, "text/plain": `<${Object.keys(data)[0] ?? "empty"} output>` };
+  displaySink().display({ data: withPlain, metadata, transient: { display_id: displayId } });
+  const handle: DisplayHandle = {
+    displayId,
+    update(value: unknown) {
+      displaySink().update({ data: formatValue(value), metadata: {}, transient: { display_id: displayId } });
+    },
+    updateBundle(next: MimeBundle, nextMetadata: { [key: string]: unknown } = {}) {
+      displaySink().update({ data: "text/plain" in next ? next : { ...next, "text/plain": "" }, metadata: nextMetadata, transient: { display_id: displayId } });
+    },
+  };
+  return handle;
+}
+
+function displayValue(value: unknown, options?: { displayId?: string; metadata?: { [key: string]: unknown } }): DisplayHandle {
+  return show(formatValue(value), options?.metadata ?? {}, options?.displayId ?? randomUUID());
+}
+
+export const display: DisplayFunction = Object.assign(displayValue, {
+  html: (html: string) => show(singleMime("text/html", html, "<HTML output>")),
+  markdown: (markdown: string) => show(singleMime("text/markdown", markdown, markdown)),
+  svg: (svg: string) => show(singleMime("image/svg+xml", svg, "<SVG image>")),
+  png: (png: Uint8Array | string, options?: { width?: number; height?: number }) =>
+    show(singleMime("image/png", base64(png), "<PNG image>"), imageMetadata("image/png", options)),
+  jpeg: (jpeg: Uint8Array | string, options?: { width?: number; height?: number }) =>
+    show(singleMime("image/jpeg", base64(jpeg), "<JPEG image>"), imageMetadata("image/jpeg", options)),
+  latex: (latex: string) => show(singleMime("text/latex", latex, latex)),
+  json: (json: unknown) => show(singleMime("application/json", json, JSON.stringify(json))),
+  text: (text: string) => show({ "text/plain": text }),
+  bundle: (data: MimeBundle, metadata?: { [key: string]: unknown }) => show(data, metadata ?? {}),
+});
+
+/** clear_output; with `wait`, the frontend clears when the next output arrives (no flicker). */
+export function clearOutput(options: { wait?: boolean } = {}): void {
+  displaySink().clearOutput(options.wait ?? false);
+}

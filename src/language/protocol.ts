@@ -1,0 +1,19 @@
+// Requests to the language worker (language/worker.ts) and its answers.
+import type { CellError } from "../runtime/engine";
+
+export type LanguageRequest = { id: number } & (
+  | { method: "compile"; code: string; fileName: string }
+  | { method: "complete"; code: string; cursorPos: number }
+  | { method: "inspect"; code: string; cursorPos: number; detailLevel: 0 | 1 }
+  | { method: "isComplete"; code: string }
+);
+
+export interface LanguageResponse {
+  id: number;
+  result?: unknown;
+  error?: string;
+}
+
+export type CompileResult =
+  | { ok: true; js: string; sourceMap: string }
+  | { ok: false; error: CellError };

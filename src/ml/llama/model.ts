@@ -1,0 +1,106 @@
+// The Llama a notebook holds: Meta's `Llama` class (llama/generation.py) around a Transformer and a
+// tokenizer — forward, generate, text_completion — with tensorbook's additions (streaming, token
+// probabilities, a seed). Loading from checkpoint files lives in load.ts.
+import * as tf from "@tensorflow/tfjs";
+import type { LlamaWeights, ModelArgs } from "./args";
+import { generateAsync, generateSync, type GenerateOptions, type GenerateResult, type GenerateVocab } from "./generate";
+import { Transformer } from "./transformer";
+
+/** What the Llama needs of a tokenizer (the tokenizer room's Tokenizer fits it). */
+export interface LlamaTokenizer {
+  readonly bosId: number;
+  readonly eosId: number;
+  /** −1 when the vocabulary has no pad piece (SentencePiece's pad_id(), as Meta's Tokenizer). */
+  readonly padId: number;
+  readonly vocabSize: number;
+  encode(text: string, opts: { bos: boolean; eos: boolean }): number[];
+  decode(ids: number[]): string;
+  idToPiece(id: number): string;
+}
+
+/** Meta's CompletionPrediction. */
+export interface CompletionPrediction {
+  generation: string;
+  /** With logprobs: each generated token decoded on its own. */
+  tokens?: string[];
+  logprobs?: number[];
+}
+
+export interface TextCompletionOptions extends Omit<GenerateOptions, "maxGenLen"> {
+  /** Meta's default: max_seq_len − 1. */
+  maxGenLen?: number;
+}
+
+/** Without a tokenizer, generate still runs on ids; pieces show as <id> and EOS/pad follow Llama's 2 / −1. */
+const idsOnly: GenerateVocab = { eosId: 2, padId: -1, idToPiece: (id) => `<${id}>` };
+
+export class Llama {
+  readonly params: ModelArgs;
+  /** Meta's `self.model`: the Transformer with its KV cache. */
+  readonly model: Transformer;
+  readonly tokenizer: LlamaTokenizer | undefined;
+
+  constructor(params: ModelArgs, weights: LlamaWeights, tokenizer?: LlamaTokenizer) {
+    if (tokenizer !== undefined && tokenizer.vocabSize !== params.vocab_size) {
+      throw new Error(`Llama: the tokenizer has ${tokenizer.vocabSize} pieces but the model's vocab_size is ${params.vocab_size}`);
+    }
+    this.params = params;
+    this.model = new Transformer(params, weights);
+    this.tokenizer = tokenizer;
+  }
+
+  /**
+   * Meta's Transformer.forward: logits (B, T, vocab) as a tf.Tensor for `tokens` (B rows of T ids) at
+   * positions startPos.., reading and filling the KV cache. Dispose the tensor when done (or tf.tidy).
+   */
+  forward(tokens: number[][], startPos: number): tf.Tensor3D {
+    const logits = this.model.forward(tokens, startPos);
+    return tf.tensor3d(logits.slice(), [tokens.length, tokens[0].length, this.params.vocab_size], "float32");
+  }
+
+  /** The same forward as a Float32Array (B·T·vocab) copy, without going through tfjs. */
+  forwardLogits(tokens: ArrayLike<number>[], startPos: number): Float32Array {
+    return this.model.forward(tokens, startPos);
+  }
+
+  /**
+   * Meta's Llama.generate (see generate.ts for the line-by-line correspondence). Async so that streamed
+   * tokens (`onToken`) and live token-probability plots reach the notebook while it runs.
+   */
+  generate(promptTokens: number[][], opts: GenerateOptions): Promise<GenerateResult> {
+    return generateAsync(this.model, this.vocab(), promptTokens, opts);
+  }
+
+  /** generate without ever yielding to the event loop (benchmarks, scripts). */
+  generateSync(promptTokens: number[][], opts: GenerateOptions): GenerateResult {
+    return generateSync(this.model, this.vocab(), promptTokens, opts);
+  }
+
+  /** Meta's text_completion: encode with BOS, generate, decode each row (and each token with logprobs). */
+  async textCompletion(prompts: string[], opts: TextCompletionOptions = {}): Promise<CompletionPrediction[]> {
+    const tokenizer = this.requireTokenizer("textCompletion");
+    const maxGenLen = opts.maxGenLen ?? this.params.max_seq_len - 1;
+    const promptTokens = prompts.map((x) => tokenizer.encode(x, { bos: true, eos: false }));
+    const { tokens, logprobs } = await this.generate(promptTokens, { ...opts, maxGenLen });
+    if (opts.logprobs && logprobs) {
+      return tokens.map((t, i) => ({
+        generation: tokenizer.decode(t),
+        tokens: t.map((x) => tokenizer.decode([x])),
+        logprobs: logprobs[i],
+      }));
+    }
+    return tokens.map((t) => ({ generation: tokenizer.decode(t) }));
+  }
+
+  private vocab(): GenerateVocab {
+    const t = this.tokenizer;
+    return t === undefined ? idsOnly : { eosId: t.eosId, padId: t.padId, idToPiece: (id) => t.idToPiece(id) };
+  }
+
+  private requireTokenizer(what: string): LlamaTokenizer {
+    if (this.tokenizer === undefined) {
+      throw new Error(`Llama.${what}: this model has no tokenizer; load it with Llama.load(path, { tokenizer: "tokenizer.model" })`);
+    }
+    return this.tokenizer;
+  }
+}

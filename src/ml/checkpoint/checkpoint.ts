@@ -1,0 +1,139 @@
+// The checkpoint object every format becomes: named tensors read on demand, plus whatever else the file
+// holds. A format reader only has to list `TensorEntry`s (shape, dtype, bytes, and how to read the data);
+// merging Meta shards and undoing Hugging Face's rotary permutation are entries that read other entries.
+import * as tf from "@tensorflow/tfjs";
+import { DType, TypedArray, fromBytes, itemSize, toFloat32, toInt32 } from "./dtypes";
+import { FileSource } from "./source";
+
+/** What `info(name)` tells without reading data. */
+export interface TensorInfo {
+  shape: number[];
+  dtype: DType;
+  /** Size of the data in the file (a view's own elements, not its whole storage). */
+  bytes: number;
+}
+
+/** A tensor a reader found: its description and how to read it (C-order, contiguous, natural typed array). */
+export interface TensorEntry extends TensorInfo {
+  read(): TypedArray;
+}
+
+/** A contiguous little-endian tensor at `offset` in a file (safetensors, llama2.c, zip-stored storages). */
+export function fileEntry(source: FileSource, offset: number, shape: number[], dtype: DType, part: string): TensorEntry {
+  const bytes = shape.reduce((a, b) => a * b, 1) * itemSize[dtype];
+  source.check(offset, bytes, part);
+  return { shape, dtype, bytes, read: () => fromBytes(source.read(offset, bytes, part), dtype) };
+}
+
+export type CheckpointFormat = "pytorch" | "pytorch-legacy" | "safetensors" | "meta" | "huggingface" | "llama2c";
+
+/** A Llama's hyper-parameters, named as Meta's ModelArgs (params.json) names them. */
+export interface LlamaParams {
+  dim: number;
+  n_layers: number;
+  n_heads: number;
+  n_kv_heads: number;
+  vocab_size: number;
+  norm_eps: number;
+  /** FeedForward width (w1's rows). */
+  hidden_dim: number;
+  /** null where the format does not say (Meta's params.json leaves it to the caller). */
+  max_seq_len: number | null;
+  rope_theta: number;
+}
+
+/** Plain JS for the non-tensor values of a checkpoint (epoch, args, optimizer settings…). */
+export type Metadata = null | boolean | number | bigint | string | Metadata[] | { [key: string]: Metadata };
+
+export interface CheckpointParts {
+  format: CheckpointFormat;
+  path: string;
+  entries: Map<string, TensorEntry>;
+  metadata?: Metadata;
+  params?: LlamaParams;
+  /** Things the reader noticed and worked around (e.g. a shard count that did not match). */
+  warnings?: string[];
+  /** Open files to close with the checkpoint. */
+  close?: () => void;
+}
+
+export class Checkpoint {
+  readonly format: CheckpointFormat;
+  readonly path: string;
+  readonly metadata: Metadata;
+  /** Llama-shaped checkpoints (Meta, Hugging Face, llama2.c folders and files): the model's params. */
+  readonly params: LlamaParams | undefined;
+  readonly warnings: readonly string[];
+  private readonly entries: Map<string, TensorEntry>;
+  private readonly closer: (() => void) | undefined;
+
+  constructor(parts: CheckpointParts) {
+    this.format = parts.format;
+    this.path = parts.path;
+    this.entries = parts.entries;
+    this.metadata = parts.metadata ?? null;
+    this.params = parts.params;
+    this.warnings = parts.warnings ?? [];
+    this.closer = parts.close;
+  }
+
+  /** Tensor names in file order (Meta names for Llama checkpoints: `layers.0.attention.wq.weight`…). */
+  keys(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  has(name: string): boolean {
+    return this.entries.has(name);
+  }
+
+  /** Shape, dtype and size of a tensor, without reading its data. */
+  info(name: string): TensorInfo {
+    const e = this.entry(name);
+    return { shape: [...e.shape], dtype: e.dtype, bytes: e.bytes };
+  }
+
+  /** The tensor's data in its own dtype (int64 → BigInt64Array, fp16/bf16 → raw Uint16Array bits). */
+  read(name: string): { data: TypedArray; shape: number[]; dtype: DType } {
+    const e = this.entry(name);
+    return { data: e.read(), shape: [...e.shape], dtype: e.dtype };
+  }
+
+  /** The tensor as float32 (fp16/bf16/float64/ints converted): the fast path for typed-array loops. */
+  getFloat32(name: string): { data: Float32Array; shape: number[] } {
+    const { data, shape, dtype } = this.read(name);
+    return { data: toFloat32(data, dtype), shape };
+  }
+
+  /**
+   * The tensor as a tf.Tensor, read now. tfjs has float32, int32 and bool: 16/64-bit floats become
+   * float32, integers int32 (an int64 value outside int32 is an error that names it).
+   */
+  get(name: string): tf.Tensor {
+    const { data, shape, dtype } = this.read(name);
+    switch (dtype) {
+      case "bool":
+        return tf.tensor(data as Uint8Array, shape, "bool");
+      case "int64":
+      case "int32":
+      case "int16":
+      case "int8":
+      case "uint8":
+        return tf.tensor(toInt32(data, dtype, `${this.path}: ${name}`), shape, "int32");
+      default:
+        return tf.tensor(toFloat32(data, dtype), shape, "float32");
+    }
+  }
+
+  /** Closes the files behind the checkpoint; later reads reopen them. */
+  close(): void {
+    this.closer?.();
+  }
+
+  private entry(name: string): TensorEntry {
+    const e = this.entries.get(name);
+    if (e) return e;
+    const near = this.keys().filter((k) => k.includes(name) || name.includes(k)).slice(0, 5);
+    const hint = near.length ? `; similar names: ${near.join(", ")}` : `; the first are: ${this.keys().slice(0, 5).join(", ")}`;
+    throw new Error(`${this.path}: no tensor named "${name}" among its ${this.entries.size} tensors${hint}`);
+  }
+}

@@ -1,0 +1,148 @@
+"""The numpy peers of bench/sgd.ts: one epoch of mini-batch SGD, samples per second.
+
+  nielsen  Michael Nielsen's network.py update_mini_batch/backprop, per sample, as published
+           (neural-networks-and-deep-learning/src/network.py), ported to Python 3 only (xrange -> range).
+  batched  the same math with the mini-batch as a matrix: one backprop per mini-batch.
+
+Data: `--data synthetic` (n random inputs, 80% zeros like MNIST pixels) or `--data digits:PATH` (the
+digits csv.gz, the first 1500 rows, x/16). Prints one JSON line: {"nielsen": [samples/s per run], ...}.
+Run with Debian's /usr/bin/python3 (python3-numpy).
+"""
+import argparse
+import gzip
+import json
+import random
+import time
+
+import numpy as np
+
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def sigmoid_prime(z):
+    return sigmoid(z) * (1 - sigmoid(z))
+
+
+class Network(object):
+    # Nielsen's network.py, the parts SGD runs, unchanged but for Python 3.
+    def __init__(self, sizes):
+        self.num_layers = len(sizes)
+        self.sizes = sizes
+        self.biases = [np.random.randn(y, 1) for y in sizes[1:]]
+        self.weights = [np.random.randn(y, x) for x, y in zip(sizes[:-1], sizes[1:])]
+
+    def update_mini_batch(self, mini_batch, eta):
+        nabla_b = [np.zeros(b.shape) for b in self.biases]
+        nabla_w = [np.zeros(w.shape) for w in self.weights]
+        for x, y in mini_batch:
+            delta_nabla_b, delta_nabla_w = self.backprop(x, y)
+            nabla_b = [nb + dnb for nb, dnb in zip(nabla_b, delta_nabla_b)]
+            nabla_w = [nw + dnw for nw, dnw in zip(nabla_w, delta_nabla_w)]
+        self.weights = [w - (eta / len(mini_batch)) * nw for w, nw in zip(self.weights, nabla_w)]
+        self.biases = [b - (eta / len(mini_batch)) * nb for b, nb in zip(self.biases, nabla_b)]
+
+    def backprop(self, x, y):
+        nabla_b = [np.zeros(b.shape) for b in self.biases]
+        nabla_w = [np.zeros(w.shape) for w in self.weights]
+        activation = x
+        activations = [x]
+        zs = []
+        for b, w in zip(self.biases, self.weights):
+            z = np.dot(w, activation) + b
+            zs.append(z)
+            activation = sigmoid(z)
+            activations.append(activation)
+        delta = self.cost_derivative(activations[-1], y) * sigmoid_prime(zs[-1])
+        nabla_b[-1] = delta
+        nabla_w[-1] = np.dot(delta, activations[-2].transpose())
+        for l in range(2, self.num_layers):
+            z = zs[-l]
+            sp = sigmoid_prime(z)
+            delta = np.dot(self.weights[-l + 1].transpose(), delta) * sp
+            nabla_b[-l] = delta
+            nabla_w[-l] = np.dot(delta, activations[-l - 1].transpose())
+        return (nabla_b, nabla_w)
+
+    def cost_derivative(self, output_activations, y):
+        return output_activations - y
+
+    def epoch(self, training_data, mini_batch_size, eta):
+        random.shuffle(training_data)
+        n = len(training_data)
+        for k in range(0, n, mini_batch_size):
+            self.update_mini_batch(training_data[k:k + mini_batch_size], eta)
+
+
+class BatchedNetwork(Network):
+    # The same math, columns = samples: X (n_in, m), Y (n_out, m).
+    def update_mini_batch_matrix(self, X, Y, eta):
+        activations = [X]
+        for b, w in zip(self.biases, self.weights):
+            activations.append(sigmoid(np.dot(w, activations[-1]) + b))
+        a = activations[-1]
+        delta = (a - Y) * a * (1 - a)
+        m = X.shape[1]
+        for l in range(1, self.num_layers):
+            nabla_b = delta.sum(axis=1, keepdims=True)
+            nabla_w = np.dot(delta, activations[-l - 1].T)
+            if l < self.num_layers - 1:
+                a_prev = activations[-l - 1]
+                next_delta = np.dot(self.weights[-l].T, delta) * a_prev * (1 - a_prev)
+            self.weights[-l] = self.weights[-l] - (eta / m) * nabla_w
+            self.biases[-l] = self.biases[-l] - (eta / m) * nabla_b
+            if l < self.num_layers - 1:
+                delta = next_delta
+
+    def epoch_matrix(self, X, Y, mini_batch_size, eta):
+        n = X.shape[1]
+        order = np.random.permutation(n)
+        X, Y = X[:, order], Y[:, order]
+        for k in range(0, n, mini_batch_size):
+            self.update_mini_batch_matrix(X[:, k:k + mini_batch_size], Y[:, k:k + mini_batch_size], eta)
+
+
+def load(data, n_in, n):
+    rng = np.random.RandomState(7)
+    if data == "synthetic":
+        X = rng.rand(n_in, n) * (rng.rand(n_in, n) > 0.8)
+        labels = rng.randint(0, 10, n)
+    else:
+        rows = np.loadtxt(gzip.open(data.split(":", 1)[1]), delimiter=",")[:n]
+        X, labels = rows[:, :64].T / 16.0, rows[:, 64].astype(int)
+    Y = np.zeros((10, X.shape[1]))
+    Y[labels, np.arange(X.shape[1])] = 1
+    return X, Y
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="784,30,10")
+    parser.add_argument("--data", default="synthetic")
+    parser.add_argument("--samples", type=int, default=50000)
+    parser.add_argument("--nielsen-samples", type=int, default=5000, help="per-sample loop on a prefix")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    X, Y = load(args.data, sizes[0], args.samples)
+    np.random.seed(0)
+    random.seed(0)
+    out = {"numpy": np.__version__, "samples": X.shape[1], "nielsen_samples": min(args.nielsen_samples, X.shape[1])}
+    net = BatchedNetwork(sizes)
+    pairs = [(X[:, i:i + 1], Y[:, i:i + 1]) for i in range(out["nielsen_samples"])]
+    out["nielsen"] = []
+    for _ in range(args.runs):
+        t = time.perf_counter()
+        net.epoch(pairs, 10, 3.0)
+        out["nielsen"].append(len(pairs) / (time.perf_counter() - t))
+    out["batched"] = []
+    for _ in range(args.runs):
+        t = time.perf_counter()
+        net.epoch_matrix(X, Y, 10, 3.0)
+        out["batched"].append(X.shape[1] / (time.perf_counter() - t))
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

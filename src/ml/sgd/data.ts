@@ -1,0 +1,65 @@
+// Data in Nielsen's shapes, and the bridge from it to the typed-array trainer.
+//
+// network.py's mnist_loader hands SGD a list of (x, y) with x a (784, 1) column and y a one-hot (10, 1)
+// column, and hands evaluate a list of (x, label). Cells keep exactly those shapes, as tf.Tensors; the
+// batched trainer reads each tensor's values once and keeps them (a WeakMap, so they go when the tensor
+// does), then copies rows into a mini-batch buffer each step.
+import type * as tf from "@tensorflow/tfjs";
+
+/** A training sample: x of shape [n_in, 1], y one-hot of shape [n_out, 1]. */
+export type TrainingPair = [x: tf.Tensor, y: tf.Tensor];
+/** A validation or test sample: x of shape [n_in, 1] and the digit it shows. */
+export type TestPair = [x: tf.Tensor, label: number];
+
+const valuesOf = new WeakMap<tf.Tensor, Float32Array>();
+
+/**
+ * The values of a sample tensor of `size` elements as float32, read once. `where` names the sample in the
+ * error (e.g. "trainingData[12] x") when the tensor is not a column of the expected length.
+ */
+export function columnValues(t: tf.Tensor, size: number, where: string): Float32Array {
+  const cached = valuesOf.get(t);
+  if (cached !== undefined && !t.isDisposed) return cached;
+  if (t === null || typeof t !== "object" || !Array.isArray(t.shape)) {
+    throw new TypeError(`${where} is not a tensor (got ${describe(t)})`);
+  }
+  if (t.isDisposed) throw new Error(`${where} is a disposed tensor`);
+  const columnShape = t.shape.length === 2 && t.shape[1] === 1 ? t.shape[0] : t.shape.length === 1 ? t.shape[0] : -1;
+  if (columnShape !== size) {
+    throw new RangeError(`${where} has shape [${t.shape.join(", ")}]; the network takes a column of shape [${size}, 1]`);
+  }
+  const data = t.dataSync();
+  const values = data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
+  valuesOf.set(t, values);
+  return values;
+}
+
+/** Checks that `data` is an array of pairs and returns it typed; `name` is the argument's name in errors. */
+export function checkPairs<T extends TrainingPair | TestPair>(data: readonly T[], name: string): readonly T[] {
+  if (!Array.isArray(data)) throw new TypeError(`${name} must be an array of [x, y] pairs (got ${describe(data)})`);
+  for (let i = 0; i < data.length; i++) {
+    const pair = data[i] as unknown;
+    if (!Array.isArray(pair) || pair.length !== 2) {
+      throw new TypeError(`${name}[${i}] must be an [x, y] pair (got ${describe(pair)})`);
+    }
+  }
+  return data;
+}
+
+/** The digit a test pair names: a number label, or (as Nielsen's training data) a one-hot column. */
+export function labelOf(y: tf.Tensor | number, size: number, where: string): number {
+  if (typeof y === "number") {
+    if (!Number.isInteger(y) || y < 0 || y >= size) throw new RangeError(`${where} label ${y} is not an integer in [0, ${size})`);
+    return y;
+  }
+  const values = columnValues(y, size, where);
+  let best = 0;
+  for (let k = 1; k < size; k++) if (values[k] > values[best]) best = k;
+  return best;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  return typeof value;
+}

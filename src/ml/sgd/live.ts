@@ -1,0 +1,101 @@
+// What a training loop shows and obeys while it runs: Nielsen's "Epoch j: correct / n" lines, the
+// onEpoch callback, the history SGD returns, and the interrupt check between mini-batches.
+//
+// Interrupt: training is library code, which the runtime does not instrument, so the loop asks. The
+// runtime installs a function under Symbol.for("tensorbook.checkInterrupt") that throws KeyboardInterrupt
+// once Stop/Ctrl-C was pressed (src/runtime/worker.ts, a flag in shared memory, so it works from a
+// synchronous loop too). Besides, every ~50 ms the loop awaits a macrotask, so timers, display messages
+// and an interrupt that rejects the cell's promise get their turn. Outside a kernel neither exists and
+// the loop just runs.
+
+/** One epoch's figures, as SGD's history and onEpoch get them. */
+export interface EpochResult {
+  epoch: number;
+  /** Mean quadratic cost ½‖a − y‖² over the epoch's training samples, measured as they were trained on. */
+  loss: number;
+  /** evaluate(testData), when test data was given. */
+  correct?: number;
+  total?: number;
+  /** correct / total. */
+  accuracy?: number;
+  /** Training samples per second this epoch (evaluation excluded). */
+  samplesPerSecond: number;
+}
+
+export interface TrainingHistory {
+  epochs: EpochResult[];
+}
+
+export interface SGDOptions {
+  /** Called after each epoch (after evaluation); may be async, training waits for it. */
+  onEpoch?: (result: EpochResult) => void | Promise<void>;
+  /** Print "Epoch j: correct / n" (or "Epoch j complete") as network.py does. Default true. */
+  verbose?: boolean;
+}
+
+export interface TrainingShape {
+  epochs: number;
+  n: number;
+  nTest?: number;
+  miniBatchSize: number;
+}
+
+const YIELD_EVERY_MS = 50;
+
+type InterruptCheck = () => void;
+
+/** The runtime's interrupt check, if this runs inside a tensorbook kernel. */
+export function interruptCheck(): InterruptCheck | undefined {
+  const check = (globalThis as { [key: symbol]: unknown })[Symbol.for("tensorbook.checkInterrupt")];
+  return typeof check === "function" ? (check as InterruptCheck) : undefined;
+}
+
+/** Lets the event loop run one turn (a macrotask, so I/O and timers get theirs). */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+export class Training {
+  readonly history: TrainingHistory = { epochs: [] };
+  private epochStart = performance.now();
+  private lastYield = performance.now();
+  private trainingMs = 0;
+  private readonly check = interruptCheck();
+
+  constructor(readonly shape: TrainingShape, private readonly options: SGDOptions) {}
+
+  /** Between mini-batches: the interrupt check, and now and then a turn of the event loop. */
+  async afterMiniBatch(_m: number): Promise<void> {
+    this.check?.();
+    const now = performance.now();
+    if (now - this.lastYield < YIELD_EVERY_MS) return;
+    await yieldToEventLoop();
+    this.check?.();
+    this.lastYield = performance.now();
+  }
+
+  /** After an epoch's last mini-batch: `evaluate` (when there is test data) runs off the training clock. */
+  async endEpoch(epoch: number, loss: number, evaluate: (() => number) | undefined): Promise<void> {
+    this.trainingMs = performance.now() - this.epochStart;
+    const correct = evaluate?.();
+    const { n, nTest } = this.shape;
+    const result: EpochResult = { epoch, loss, samplesPerSecond: n / Math.max(this.trainingMs / 1000, 1e-9) };
+    if (correct !== undefined && nTest !== undefined) Object.assign(result, { correct, total: nTest, accuracy: correct / nTest });
+    this.history.epochs.push(result);
+    if (this.options.verbose ?? true) {
+      // print "Epoch {0}: {1} / {2}".format(j, self.evaluate(test_data), n_test)
+      console.log(correct !== undefined ? `Epoch ${epoch}: ${correct} / ${nTest}` : `Epoch ${epoch} complete`);
+    }
+    await this.options.onEpoch?.(result);
+    this.epochStart = performance.now();
+  }
+
+  finish(): void {}
+}
+
+export function startTraining(shape: TrainingShape, options: SGDOptions): Training {
+  if (options.onEpoch !== undefined && typeof options.onEpoch !== "function") {
+    throw new TypeError(`SGD options.onEpoch must be a function, got ${typeof options.onEpoch}`);
+  }
+  return new Training(shape, options);
+}

@@ -22,7 +22,7 @@ import { Mulberry32, argmax, drawFromNucleus, logProb, softmax, topPNucleus, typ
 /** What generate needs of a model: Meta's forward as (B, T, vocab) logits in a Float32Array. */
 export interface LogitsModel {
   readonly params: ModelArgs;
-  forwardLogits(tokens: ArrayLike<number>[], startPos: number): Float32Array;
+  forward(tokens: ArrayLike<number>[], startPos: number): Float32Array;
 }
 
 /** What generate needs of a tokenizer. */
@@ -150,7 +150,7 @@ export function* generateSteps(model: LogitsModel, vocab: GenerateVocab, promptT
   if (minPromptLen === totalLen && logprobs) {
     // Meta's branch for "nothing to generate": it scores logits[:, i] against tokens[:, i] (the same
     // position, not the next one). We keep that, so logprobs match Meta's output in this case too.
-    const logits = model.forwardLogits(tokens, 0);
+    const logits = model.forward(tokens, 0);
     for (let b = 0; b < bsz; b++) {
       for (let i = 0; i < totalLen; i++) {
         const target = tokens[b][i];
@@ -162,7 +162,7 @@ export function* generateSteps(model: LogitsModel, vocab: GenerateVocab, promptT
   for (let curPos = minPromptLen; curPos < totalLen; curPos++) {
     const chunk = tokens.map((row) => row.slice(prevPos, curPos));
     const T = curPos - prevPos;
-    const logits = model.forwardLogits(chunk, prevPos); // (bsz, T, vocab)
+    const logits = model.forward(chunk, prevPos); // (bsz, T, vocab)
     for (let b = 0; b < bsz; b++) {
       const last = logits.subarray((b * T + T - 1) * V, (b * T + T) * V);
       // next_token for every row (prompt rows too: the draw is taken, then replaced, as in Meta's code)

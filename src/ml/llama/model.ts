@@ -1,10 +1,15 @@
 // The Llama a notebook holds: Meta's `Llama` class (llama/generation.py) around a Transformer and a
 // tokenizer — forward, generate, text_completion — with tensorbook's additions (streaming, token
-// probabilities, a seed). Loading from checkpoint files lives in load.ts.
+// probabilities, a seed), and Llama.load — Meta's Llama.build — from any format loadCheckpoint reads.
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import { loadCheckpoint } from "../checkpoint/load";
+import { Tokenizer } from "../tokenizer/tokenizer";
 import type { LlamaWeights, ModelArgs } from "./args";
 import { generateAsync, generateSync, type GenerateOptions, type GenerateResult, type GenerateVocab } from "./generate";
 import { Transformer } from "./transformer";
+import { modelArgs, weightsFromCheckpoint, type ArgsOptions } from "./weights";
 
 /** What the Llama needs of a tokenizer (the tokenizer room's Tokenizer fits it). */
 export interface LlamaTokenizer {
@@ -31,6 +36,25 @@ export interface TextCompletionOptions extends Omit<GenerateOptions, "maxGenLen"
   maxGenLen?: number;
 }
 
+export interface LoadOptions extends ArgsOptions {
+  /**
+   * A tokenizer, or the path of a SentencePiece .model / llama2.c tokenizer.bin. Default: tokenizer.model
+   * or tokenizer.bin in the model's folder, else a llama2.c-style tok*.model / tok*.bin beside the file;
+   * none found ⇒ a model without tokenizer (generate on ids still works). `null`: do not look.
+   */
+  tokenizer?: LlamaTokenizer | string | null;
+}
+
+/** The tokenizer file that goes with a checkpoint, by the conventions of Meta, HF and llama2.c folders. */
+function findTokenizer(checkpointPath: string): string | undefined {
+  const dir = fs.statSync(checkpointPath).isDirectory() ? checkpointPath : path.dirname(checkpointPath);
+  const files = fs.readdirSync(dir).sort();
+  const named = ["tokenizer.model", "tokenizer.bin"].find((f) => files.includes(f));
+  if (named) return path.join(dir, named);
+  const llama2c = files.filter((f) => /^tok.*\.model$/.test(f)).concat(files.filter((f) => /^tok.*\.bin$/.test(f)));
+  return llama2c.length > 0 ? path.join(dir, llama2c[0]) : undefined;
+}
+
 /** Without a tokenizer, generate still runs on ids; pieces show as <id> and EOS/pad follow Llama's 2 / −1. */
 const idsOnly: GenerateVocab = { eosId: 2, padId: -1, idToPiece: (id) => `<${id}>` };
 
@@ -47,6 +71,33 @@ export class Llama {
     this.params = params;
     this.model = new Transformer(params, weights);
     this.tokenizer = tokenizer;
+  }
+
+  /**
+   * Meta's Llama.build from any format loadCheckpoint reads (llama2.c .bin, Meta folder incl. bf16 and
+   * model-parallel shards, Hugging Face folder, .pth/safetensors of Meta-named tensors).
+   * maxSeqLen defaults to the checkpoint's (llama2.c seq_len, HF max_position_embeddings; Meta's
+   * params.json has none: 2048), maxBatchSize to 8.
+   */
+  static load(pathOrFolder: string, opts: LoadOptions = {}): Llama {
+    const ckpt = loadCheckpoint(pathOrFolder);
+    try {
+      if (ckpt.params === undefined) {
+        throw new Error(`Llama.load: ${pathOrFolder} is a ${ckpt.format} checkpoint without Llama params (params.json, config.json or a llama2.c header)`);
+      }
+      const args = modelArgs(ckpt.params, opts);
+      const weights = weightsFromCheckpoint(ckpt, args);
+      let tokenizer: LlamaTokenizer | undefined;
+      if (typeof opts.tokenizer === "string") tokenizer = Tokenizer.load(opts.tokenizer);
+      else if (opts.tokenizer) tokenizer = opts.tokenizer;
+      else if (opts.tokenizer === undefined) {
+        const found = findTokenizer(pathOrFolder);
+        if (found !== undefined) tokenizer = Tokenizer.load(found);
+      }
+      return new Llama(args, weights, tokenizer);
+    } finally {
+      ckpt.close();
+    }
   }
 
   /**

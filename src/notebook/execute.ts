@@ -122,10 +122,6 @@ async function runCell(
   const interrupt = (why: "timeout" | "interrupted"): void => {
     if (finished || stop !== undefined) return;
     stop = why;
-    if (why === "timeout") {
-      // Said in the notebook too: the saved file must tell a reader why this cell stopped.
-      outputs.add({ type: "stream", name: "stderr", text: `tensorbook run: the cell ran past --timeout ${options.timeoutS} s and was interrupted\n` });
-    }
     engine.interrupt();
     grace = setTimeout(giveUp, options.interruptGraceMs ?? 10_000);
   };
@@ -158,6 +154,10 @@ async function runCell(
     options.signal?.removeEventListener("abort", onAbort);
   }
 
+  if (stop === "timeout") {
+    // Said in the notebook too, just above the error: the saved file must tell a reader why this cell stopped.
+    outputs.add({ type: "stream", name: "stderr", text: `tensorbook run: the cell ran past --timeout ${options.timeoutS} s and was interrupted\n` });
+  }
   if (outcome === undefined) {
     const evalue = `the cell did not stop within ${(options.interruptGraceMs ?? 10_000) / 1000} s of being interrupted`;
     outputs.error({ ename: "InterruptError", evalue, traceback: [`InterruptError: ${evalue}`] });

@@ -1,26 +1,19 @@
 // The notebook metadata that makes Jupyter open a notebook with tensorbook's kernel: metadata.kernelspec
-// names the installed kernelspec (`tensorbook install` writes kernels/tensorbook/kernel.json), and
-// metadata.language_info is what the kernel's kernel_info_reply says (messaging spec, "Kernel info"), which
-// JupyterLab and nbconvert use for highlighting and the exported file's extension.
-import * as fs from "node:fs";
+// names the installed kernelspec (`tensorbook install` writes kernels/tensorbook/kernel.json from kernel/),
+// and metadata.language_info is exactly what the kernel's kernel_info_reply says (src/kernel/info.ts), as
+// nbclient copies it from that reply, so `tensorbook run` and `jupyter nbconvert --execute` agree.
+import { kernelInfo } from "../kernel/info";
 import type { KernelSpecMetadata, LanguageInfoMetadata, Notebook } from "./nbformat";
 
+/** kernel/kernel.json's display_name and language, under the name `tensorbook install` gives it by default. */
 export const KERNELSPEC: KernelSpecMetadata = {
   name: "tensorbook",
   display_name: "TypeScript (tensorbook)",
   language: "typescript",
 };
 
-/** language_info for tensorbook notebooks; `version` is the TypeScript compiler's. */
 export function languageInfo(): LanguageInfoMetadata {
-  return {
-    name: "typescript",
-    version: typescriptVersion(),
-    mimetype: "text/typescript",
-    file_extension: ".ts",
-    codemirror_mode: "typescript",
-    pygments_lexer: "typescript",
-  };
+  return { ...kernelInfo().language_info };
 }
 
 /**
@@ -37,13 +30,4 @@ export function setTensorbookMetadata(nb: Notebook): void {
 export function foreignLanguage(nb: Notebook): string | undefined {
   const language = nb.metadata.kernelspec?.language ?? nb.metadata.language_info?.name;
   return language !== undefined && language.toLowerCase() !== "typescript" ? language : undefined;
-}
-
-function typescriptVersion(): string {
-  try {
-    const manifest = require.resolve("typescript/package.json");
-    return (JSON.parse(fs.readFileSync(manifest, "utf8")) as { version: string }).version;
-  } catch {
-    return "unknown";
-  }
 }

@@ -77,6 +77,7 @@ export interface LanguageInfoMetadata {
   file_extension?: string;
   codemirror_mode?: string | JSONObject;
   pygments_lexer?: string;
+  nbconvert_exporter?: string;
 }
 
 export interface NotebookMetadata extends JSONObject {

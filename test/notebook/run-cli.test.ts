@@ -1,0 +1,124 @@
+// `tensorbook run` end to end: a child process running the real runtime on small notebooks of plain
+// TypeScript cells (test/fixtures/notebook/), as a user runs it from the terminal.
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fixture } from "../helpers/tools";
+import type { CodeCell, Notebook } from "../../src/notebook/nbformat";
+
+const MAIN = path.resolve(__dirname, "../../src/cli/main.js");
+
+interface Ran { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+/** Runs `tensorbook run ARGS` in `cwd`; `whenStderr` is called on each stderr chunk (to send a signal). */
+function tensorbookRun(args: string[], cwd: string, whenStderr?: (all: string, child: ReturnType<typeof spawn>) => void): Promise<Ran> {
+  const child = spawn(process.execPath, ["-e", `require(${JSON.stringify(MAIN)}).main(process.argv.slice(1)).then((c) => { process.exitCode = c; })`, "run", ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); whenStderr?.(stderr, child); });
+  const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  return new Promise((resolve) => child.on("close", (code, signal) => { clearTimeout(killer); resolve({ code, signal, stdout, stderr }); }));
+}
+
+function workdir(...notebooks: string[]): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tensorbook-run-"));
+  for (const name of notebooks) fs.copyFileSync(fixture("notebook", name), path.join(dir, name));
+  return dir;
+}
+
+const read = (file: string): Notebook => JSON.parse(fs.readFileSync(file, "utf8")) as Notebook;
+const code = (nb: Notebook, index: number): CodeCell => nb.cells[index] as CodeCell;
+const texts = (cell: CodeCell): unknown[] => cell.outputs.map((o) => (o.output_type === "stream" ? [o.name, (o.text as string[]).join("")] : o.output_type === "error" ? ["error", o.ename] : [o.output_type, (o.data["text/plain"] as string[]).join("")]));
+
+test("runs every cell, saves outputs as Jupyter would, and says where it wrote", async () => {
+  const dir = workdir("basic.ipynb");
+  const ran = await tensorbookRun(["basic.ipynb", "-o", "out/basic.ipynb"], dir);
+  assert.equal(ran.code, 0, ran.stderr);
+  assert.match(ran.stdout, /^ran 3 cells, no errors\nexecuted notebook: out\/basic\.ipynb\n$/m);
+  const nb = read(path.join(dir, "out", "basic.ipynb"));
+  assert.deepEqual(nb.cells.map((c) => (c.cell_type === "code" ? c.execution_count : c.cell_type)), ["markdown", 1, null, 2, 3]);
+  assert.deepEqual(texts(code(nb, 1)), [["stdout", "x is 42\n"], ["execute_result", "42"]]);
+  assert.deepEqual(texts(code(nb, 3)), [["stdout", "done\n"]], "\\r progress overwritten as Jupyter shows it");
+  assert.deepEqual(texts(code(nb, 4)), [["display_data", "{ loss: 0.5 }"], ["execute_result", "43"]], "display updated in place");
+  assert.equal(nb.metadata.kernelspec?.name, "tensorbook");
+  assert.equal(nb.metadata.language_info?.name, "typescript");
+  assert.match(ran.stderr, /\[1\] cell 2\/5: const x: number = 6 \* 7;\nOut\[1\]: 42\n\[1\] ok in \d+\.\d\d s/);
+  assert.equal(fs.readFileSync(path.join(dir, "basic.ipynb"), "utf8"), fs.readFileSync(fixture("notebook", "basic.ipynb"), "utf8"), "the input is untouched");
+});
+
+test("a failing cell stops the run: what ran and the error are written, exit 1; --allow-errors runs on", async () => {
+  const dir = workdir("fails.ipynb");
+  const ran = await tensorbookRun(["fails.ipynb", "--inplace"], dir);
+  assert.equal(ran.code, 1);
+  assert.match(ran.stdout, /stopped at cell 2 on an error/);
+  assert.match(ran.stderr, /RangeError: n is 3\n\[2\] FAILED/);
+  const nb = read(path.join(dir, "fails.ipynb"));
+  assert.deepEqual(texts(code(nb, 0)), [["stdout", "before the error\n"]]);
+  const [error] = code(nb, 1).outputs;
+  assert.ok(error.output_type === "error");
+  assert.equal(`${error.ename}: ${error.evalue}`, "RangeError: n is 3");
+  assert.ok(error.traceback.some((line) => line.includes("Cell In[2], line 2")), error.traceback.join("\n"));
+  assert.equal(code(nb, 2).execution_count, null);
+
+  const allowed = await tensorbookRun(["fails.ipynb", "--allow-errors", "-o", "all.ipynb"], dir);
+  assert.equal(allowed.code, 0);
+  assert.match(allowed.stdout, /ran 3 cells, 1 with errors \(--allow-errors\)/);
+  assert.deepEqual(texts(code(read(path.join(dir, "all.ipynb")), 2)), [["stdout", "after the error\n"]]);
+});
+
+test("--timeout 3 interrupts a while(true) cell; earlier outputs and the interrupt are written, exit 1", async () => {
+  const dir = workdir("loop.ipynb");
+  const ran = await tensorbookRun(["loop.ipynb", "-o", "out.ipynb", "--timeout", "3"], dir);
+  assert.equal(ran.code, 1);
+  assert.match(ran.stdout, /stopped at cell 2: it ran past --timeout 3 s/);
+  const nb = read(path.join(dir, "out.ipynb"));
+  assert.deepEqual(texts(code(nb, 0)), [["stdout", "started\n"]]);
+  const outputs = texts(code(nb, 1));
+  assert.deepEqual(outputs.slice(-2), [["stderr", "tensorbook run: the cell ran past --timeout 3 s and was interrupted\n"], ["error", "KeyboardInterrupt"]]);
+  assert.equal(code(nb, 2).execution_count, null);
+});
+
+test("Ctrl-C (SIGINT) interrupts the running cell, still writes the notebook, exits 130", async () => {
+  const dir = workdir("loop.ipynb");
+  let sent = false;
+  const ran = await tensorbookRun(["loop.ipynb", "-o", "out.ipynb"], dir, (stderr, child) => {
+    if (!sent && stderr.includes("[2] cell 2/3")) {
+      sent = true;
+      setTimeout(() => child.kill("SIGINT"), 300);
+    }
+  });
+  assert.equal(ran.code, 130, ran.stderr);
+  assert.match(ran.stdout, /interrupted at cell 2 \(ran 2 cells\)\nexecuted notebook: out\.ipynb/);
+  const nb = read(path.join(dir, "out.ipynb"));
+  assert.deepEqual(texts(code(nb, 1)).at(-1), ["error", "KeyboardInterrupt"]);
+  assert.equal(code(nb, 2).execution_count, null);
+});
+
+test("invalid JSON or an old nbformat: a clear error, exit 1, the file untouched, nothing written", async () => {
+  const dir = workdir();
+  const broken = '{"nbformat": 4, "nbformat_minor": 5, "metadata": {},\n "cells": [\n  {"cell_type": "code", "source": "1"\n]}\n';
+  fs.writeFileSync(path.join(dir, "broken.ipynb"), broken);
+  const ran = await tensorbookRun(["broken.ipynb", "--inplace"], dir);
+  assert.equal(ran.code, 1);
+  assert.match(ran.stderr, /^tensorbook run: \/.*broken\.ipynb: not valid JSON at line 4, column 1: /);
+  fs.writeFileSync(path.join(dir, "v3.ipynb"), JSON.stringify({ nbformat: 3, nbformat_minor: 0, worksheets: [] }));
+  const old = await tensorbookRun(["v3.ipynb", "-o", "v3.out.ipynb"], dir);
+  assert.equal(old.code, 1);
+  assert.match(old.stderr, /v3\.ipynb: nbformat 3 is not supported; tensorbook reads nbformat 4 \(convert it with `jupyter nbconvert/);
+  assert.equal(fs.readFileSync(path.join(dir, "broken.ipynb"), "utf8"), broken);
+  assert.deepEqual(fs.readdirSync(dir).sort(), ["broken.ipynb", "v3.ipynb"]);
+});
+
+test("usage mistakes exit 2 with the reason and the usage", async () => {
+  const dir = workdir();
+  const both = await tensorbookRun(["a.ipynb", "-o", "b.ipynb", "--inplace"], dir);
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /^tensorbook run: -o and --inplace exclude each other\n\nusage: tensorbook run NOTEBOOK\.ipynb/);
+  const timeout = await tensorbookRun(["a.ipynb", "--timeout", "soon"], dir);
+  assert.equal(timeout.code, 2);
+  assert.match(timeout.stderr, /--timeout takes a number of seconds above 0, not 'soon'/);
+});

@@ -7,8 +7,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Checkpoint, CheckpointParts } from "./checkpoint";
+import { isHfFolder, readHfFolder } from "./hf";
+import { isMetaFolder, readMetaFolder } from "./meta";
 import { hasLlama2cHeader, isLlama2c, readLlama2c } from "./llama2c";
+import { isSafetensors, readSafetensors } from "./safetensors";
 import { CheckpointError, FileSource } from "./source";
+import { readTorchLegacy, readTorchZip } from "./torch";
+import { isZip } from "./zip";
 
 /** Opens a checkpoint file or folder; tensors are read later, on `get`/`getFloat32`/`read`. */
 export function loadCheckpoint(file: string): Checkpoint {
@@ -22,6 +27,9 @@ export function readFile(file: string): CheckpointParts {
   const source = new FileSource(file);
   try {
     const head = source.read(0, Math.min(source.size, 16), "file header");
+    if (isZip(head)) return readTorchZip(source);
+    if (head[0] === 0x80 && head[1] >= 2 && head[1] <= 5) return readTorchLegacy(source); // pickle PROTO
+    if (isSafetensors(source, head)) return readSafetensors(source);
     if (isLlama2c(source)) return readLlama2c(source);
     if (hasLlama2cHeader(source)) return readLlama2c(source); // throws: says what size the header implies
     throw new CheckpointError(file, "file header", 0,
@@ -34,6 +42,8 @@ export function readFile(file: string): CheckpointParts {
 
 function readFolder(dir: string): CheckpointParts {
   const files = fs.readdirSync(dir).sort();
+  if (isMetaFolder(files)) return readMetaFolder(dir, files, readFile);
+  if (isHfFolder(files)) return readHfFolder(dir, files, readFile);
   const bins = files.filter((f) => f.endsWith(".bin")).map((f) => path.join(dir, f));
   for (const b of bins) {
     const s = new FileSource(b);
@@ -41,7 +51,8 @@ function readFolder(dir: string): CheckpointParts {
     s.close();
     if (ok) return readFile(b);
   }
-  throw new Error(`${dir}: no checkpoint found in this folder (looked for params.json + consolidated.*.pth (Meta), config.json + model.safetensors / model.safetensors.index.json / pytorch_model.bin / pytorch_model.bin.index.json (Hugging Face), or a llama2.c .bin); it holds: ${files.join(", ") || "nothing"}`);
+  const hint = files.includes("config.json") ? " (config.json is there, but none of the weight files)" : "";
+  throw new Error(`${dir}: no checkpoint found in this folder${hint}. Looked for: params.json + *.pth such as consolidated.00.pth (Meta); config.json + model.safetensors, model.safetensors.index.json, pytorch_model.bin or pytorch_model.bin.index.json (Hugging Face); a llama2.c .bin. The folder holds: ${files.join(", ") || "nothing"}`);
 }
 
 function hex(bytes: Uint8Array): string {

@@ -86,6 +86,9 @@ export class RefusedGlobalError extends PickleError {
   }
 }
 
+/** Instance attributes BUILD gave a dict (OrderedDict subclasses such as a state_dict with `_metadata`). */
+export const attributes = new WeakMap<Map<PyValue, PyValue>, Map<PyValue, PyValue>>();
+
 const MODULE_ALIASES: { [py2: string]: string } = { __builtin__: "builtins", copy_reg: "copyreg" };
 
 const MARK = Symbol("mark");
@@ -232,8 +235,9 @@ class Unpickler {
         if (e instanceof PickleError) throw e;
         this.fail(`BUILD: ${(e as Error).message}`);
       }
-    } else if (obj instanceof Map && state instanceof Map) {
-      for (const [k, v] of state) obj.set(k, v);
+    } else if (obj instanceof Map && (state instanceof Map || state === null)) {
+      // a dict subclass's instance __dict__ (a state_dict's `_metadata`): attributes, not items
+      if (state) attributes.set(obj, state);
     } else if (state !== null) {
       this.fail(`BUILD of ${describe(obj)} with state ${describe(state)} is not supported`);
     }

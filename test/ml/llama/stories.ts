@@ -14,6 +14,7 @@ export interface PromptReference {
   greedy_continuation_logprobs: number[];
   greedy_continuation_text: string;
   greedy_full_text: string;
+  "nucleus_T1.0_p0.9": { token_ids: number[]; renormalized_probs: number[] };
 }
 export interface StoriesReference {
   prompts: PromptReference[];

@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { fixture } from "../../helpers/tools";
 import { Network, type TrainingPair } from "../../../src/ml/sgd";
 import { PythonRandom } from "../../../src/ml/sgd/random";
+import { assertClose } from "./close";
 
 interface StepFixture {
   sizes: number[];
@@ -30,15 +31,6 @@ interface NetworkFixture {
 }
 
 const ref = JSON.parse(fs.readFileSync(fixture("sgd", "network.json"), "utf8")) as NetworkFixture;
-
-/** |actual - expected| <= tol · max(1, |expected|), element by element, with the index in the message. */
-export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    const err = Math.abs(actual[i] - expected[i]);
-    assert.ok(err <= tol * Math.max(1, Math.abs(expected[i])), `${what}[${i}]: ${actual[i]} vs ${expected[i]} (error ${err})`);
-  }
-}
 
 /** A network holding the fixture's starting parameters, and the fixture's mini-batch as tensors. */
 function fixtureNetwork(batched: boolean): { net: Network; miniBatch: TrainingPair[] } {

@@ -4,6 +4,8 @@ import { Worker } from "node:worker_threads";
 import type { CompleteResult, InspectResult, IsCompleteResult } from "../runtime/engine";
 import type { CompileResult, LanguageRequest, LanguageResponse } from "./protocol";
 
+/** Omit that keeps a union a union (one request type per method). */
+type WithoutId<T> = T extends unknown ? Omit<T, "id"> : never;
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
 
 export class LanguageClient {
@@ -29,7 +31,7 @@ export class LanguageClient {
     this.worker.on("exit", (code) => fail(new Error(`the language worker exited with code ${code}`)));
   }
 
-  private call<T>(request: Omit<LanguageRequest, "id">): Promise<T> {
+  private call<T>(request: WithoutId<LanguageRequest>): Promise<T> {
     if (this.dead !== undefined) return Promise.reject(this.dead);
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {

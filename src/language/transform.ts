@@ -205,6 +205,16 @@ function cellTransformer(declaredNames: string[]): ts.TransformerFactory<ts.Sour
 
     function rewriteVariables(statement: ts.VariableStatement): ts.Statement[] {
       const out: ts.Statement[] = [];
+      if ((statement.declarationList.flags & ts.NodeFlags.BlockScoped) === 0) {
+        // `var` is hoisted: reading it before its line gives undefined, not a ReferenceError.
+        for (const name of statement.declarationList.declarations.flatMap((d) => boundNames(d.name))) {
+          hoisted.push(f.createExpressionStatement(f.createBinaryExpression(
+            f.createBinaryExpression(f.createStringLiteral(name), ts.SyntaxKind.InKeyword, f.createIdentifier("globalThis")),
+            ts.SyntaxKind.BarBarToken,
+            f.createParenthesizedExpression(f.createAssignment(
+              f.createPropertyAccessExpression(f.createIdentifier("globalThis"), name), f.createVoidZero())))));
+        }
+      }
       for (const declaration of statement.declarationList.declarations) {
         const init = declaration.initializer === undefined ? f.createVoidZero() : visitExpr(declaration.initializer);
         if (ts.isIdentifier(declaration.name)) {

@@ -1,0 +1,42 @@
+// The types of the globals every cell has (runtime/worker.ts installs them; display/display.ts
+// implements display). The language service sees this text as a global .d.ts file.
+export const GLOBALS_D_TS = `
+interface TensorbookDisplayHandle {
+  /** The transient.display_id of the output; update() replaces every output that carries it. */
+  readonly displayId: string;
+  /** Replaces the output with this value's bundle (update_display_data). */
+  update(value: unknown): void;
+  /** Replaces the output with a MIME bundle given as is. */
+  updateBundle(data: { [mimetype: string]: unknown }, metadata?: { [key: string]: unknown }): void;
+}
+interface TensorbookDisplay {
+  /** Shows a value below the cell (display_data), as the last expression of a cell would show. */
+  (value: unknown, options?: { displayId?: string; metadata?: { [key: string]: unknown } }): TensorbookDisplayHandle;
+  /** Shows HTML. */
+  html(html: string): TensorbookDisplayHandle;
+  /** Shows Markdown. */
+  markdown(markdown: string): TensorbookDisplayHandle;
+  /** Shows an SVG image. */
+  svg(svg: string): TensorbookDisplayHandle;
+  /** Shows a PNG image (bytes, or base64 text). */
+  png(png: Uint8Array | string, options?: { width?: number; height?: number }): TensorbookDisplayHandle;
+  /** Shows a JPEG image (bytes, or base64 text). */
+  jpeg(jpeg: Uint8Array | string, options?: { width?: number; height?: number }): TensorbookDisplayHandle;
+  /** Shows LaTeX. */
+  latex(latex: string): TensorbookDisplayHandle;
+  /** Shows JSON (application/json). */
+  json(json: unknown): TensorbookDisplayHandle;
+  /** Shows plain text. */
+  text(text: string): TensorbookDisplayHandle;
+  /** Shows any MIME bundle. */
+  bundle(data: { [mimetype: string]: unknown }, metadata?: { [key: string]: unknown }): TensorbookDisplayHandle;
+}
+/** Shows a value (or, with display.html/markdown/svg/png/…, one MIME type) below the cell. */
+declare const display: TensorbookDisplay;
+/** Clears the cell's outputs; with wait, when the next output arrives (no flicker). */
+declare function clearOutput(options?: { wait?: boolean }): void;
+/** Asks the user for a line of text (Jupyter's stdin channel). */
+declare function input(prompt?: string): Promise<string>;
+/** Asks the user for a password (not echoed). */
+declare function password(prompt?: string): Promise<string>;
+`;

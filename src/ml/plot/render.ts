@@ -9,7 +9,7 @@ import { textWidth } from "../../display/png/font";
 import { colorAt, colorscaleStops } from "./colorscale";
 import { COLORWAY, DEFAULT_HEIGHT, DEFAULT_WIDTH, titleText, type Axis, type Datum, type Figure, type Trace } from "./figure";
 import { histogramBins } from "./histogram";
-import { formatTick, linearTicks, logTicks } from "./ticks";
+import { formatTick, linearTicks, logTicks, tickCount } from "./ticks";
 
 // Text sizes in multiples of the 5×7 font: tick labels and legend at 1× (7 px caps, about plotly's 12 px
 // font), axis titles at 1× bold, the figure title at 2×.
@@ -127,7 +127,7 @@ function buildAxis(id: AxisId, spec: Axis, traces: Trace[], length: number): Sca
   } else if (kind === "log") {
     axis.ticks = logTicks(axis.min, axis.max).map((value) => ({ value, label: formatTick(Math.pow(10, value), Math.pow(10, Math.floor(value)), Math.pow(10, axis.max)) }));
   } else {
-    const { values, step } = linearTicks(axis.min, axis.max, Math.max(2, Math.floor(length / (which === "x" ? 80 : 50))));
+    const { values, step } = linearTicks(axis.min, axis.max, tickCount(length, which !== "x"));
     axis.ticks = values.map((value) => ({ value, label: formatTick(value, step, Math.max(Math.abs(axis.min), Math.abs(axis.max))) }));
   }
   return axis;

@@ -1,12 +1,18 @@
-// Axis ticks for the PNG snapshot, chosen the way plotly's auto ticks are: a "nice" step of 1, 2 or 5 × 10^k
-// giving about one tick every 80 px, labels with as many decimals as the step needs, SI suffixes from 10⁴.
+// Axis ticks for the PNG snapshot, chosen the way plotly's auto ticks are (plotly.js src/plots/cartesian/
+// axes.js, autoTicks): a "nice" step of 1, 2 or 5 × 10^k for about one tick per 80 px on x and 40 px on y
+// (4 to 9 intervals), labels with as many decimals as the step needs, SI suffixes from 10⁴.
 
-/** A step of 1, 2, 2.5 or 5 × 10^k, at least `rough`. */
+/** How many intervals plotly aims for on an axis `length` pixels long. */
+export function tickCount(length: number, vertical: boolean): number {
+  return Math.min(9, Math.max(4, length / (vertical ? 40 : 80))) + 1;
+}
+
+/** A step of 1, 2 or 5 × 10^k, at least `rough` (plotly's autoTicks rounds up to these bases). */
 export function niceStep(rough: number): number {
   if (!(rough > 0) || !Number.isFinite(rough)) return 1;
   const power = Math.pow(10, Math.floor(Math.log10(rough)));
   const fraction = rough / power;
-  const nice = fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 2.5 ? 2.5 : fraction <= 5 ? 5 : 10;
+  const nice = fraction <= 1 + 1e-9 ? 1 : fraction <= 2 + 1e-9 ? 2 : fraction <= 5 + 1e-9 ? 5 : 10;
   return nice * power;
 }
 
@@ -17,7 +23,8 @@ export function linearTicks(min: number, max: number, count: number): { values: 
   const values: number[] = [];
   // Snap to multiples of step; the small epsilon keeps an end tick that floating point puts just outside.
   for (let i = Math.ceil(min / step - 1e-9); i * step <= max + step * 1e-9; i++) values.push(i * step);
-  return { values: values.map((v) => (Math.abs(v) < step * 1e-9 ? 0 : v)), step };
+  // i·step carries binary rounding (3 × 0.2 = 0.6000000000000001); 12 significant digits remove it.
+  return { values: values.map((v) => (Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12)))), step };
 }
 
 /** Decimal places that show every multiple of `step` exactly (0.25 → 2, 5 → 0). */

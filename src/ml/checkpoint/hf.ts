@@ -78,6 +78,7 @@ function unpermute(e: TensorEntry, heads: number): TensorEntry {
   };
 }
 
+// in the order Meta's TransformerBlock lists its weights
 const LAYER_NAMES: { [hf: string]: string } = {
   "self_attn.q_proj.weight": "attention.wq.weight",
   "self_attn.k_proj.weight": "attention.wk.weight",
@@ -134,10 +135,12 @@ export function readHfFolder(dir: string, files: string[], readFile: (file: stri
   return { format: "huggingface", path: dir, entries: sorted, params, warnings, metadata: config as CheckpointParts["metadata"], close };
 }
 
-/** Meta's order: tok_embeddings, layers in order, norm, output. */
+const META_LAYER_ORDER = Object.values(LAYER_NAMES);
+
+/** Meta's order: tok_embeddings, layers in order (each as Meta's state_dict lists them), norm, output. */
 function rank(name: string): number {
   if (name === "tok_embeddings.weight") return 0;
-  const m = /^layers\.(\d+)\./.exec(name);
-  if (m) return 1 + Number(m[1]);
+  const m = /^layers\.(\d+)\.(.+)$/.exec(name);
+  if (m) return 1 + Number(m[1]) + (META_LAYER_ORDER.indexOf(m[2]) + 1) / 100;
   return name === "norm.weight" ? 1e9 : 1e9 + 1;
 }

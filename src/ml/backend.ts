@@ -202,7 +202,23 @@ async function loadCpu(): Promise<Loaded> {
   return {};
 }
 
+// A driver can hang in requestAdapter or a first dispatch; a notebook must not hang with it.
+const LOAD_TIMEOUT_MS = 60_000;
+
+function withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Skip(`${what} did not finish within ${LOAD_TIMEOUT_MS / 1000} s`)), LOAD_TIMEOUT_MS);
+    timer.unref();
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 function load(id: BackendId, paths: string[]): Promise<Loaded> {
+  return withTimeout(loadOne(id, paths), `loading the ${id} backend`);
+}
+
+function loadOne(id: BackendId, paths: string[]): Promise<Loaded> {
   switch (id) {
     case "node-gpu": return loadTfjsNode("@tensorflow/tfjs-node-gpu", paths);
     case "node": return loadTfjsNode("@tensorflow/tfjs-node", paths);

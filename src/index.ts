@@ -10,6 +10,11 @@ export { JUPYTER_DISPLAY, type MimeBundle, type DisplayData, type Displayable } 
 // ── ml: checkpoints and tokenizers (issue 5) ──
 export { loadPickle, NdArray, type LoadPickleOptions } from "./ml/checkpoint/numpy";
 export { PickleError, RefusedGlobalError, type PyValue } from "./ml/checkpoint/pickle";
+export { loadCheckpoint } from "./ml/checkpoint/load";
+export { Checkpoint, type CheckpointFormat, type LlamaParams, type Metadata, type TensorInfo } from "./ml/checkpoint/checkpoint";
+export { CheckpointError } from "./ml/checkpoint/source";
+export { type DType } from "./ml/checkpoint/dtypes";
+export { Tokenizer, type EncodeOptions } from "./ml/tokenizer/tokenizer";
 
 // ── ml: llama (issue 6) ──
 

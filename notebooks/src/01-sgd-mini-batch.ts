@@ -14,6 +14,8 @@
 // %%
 import { Network, datasets, plot, tf, type TrainingPair } from "tensorbook";
 
+await tf.ready(); // tensorbook picks the backend as it loads; wait for it before the first tensor
+
 // training_data, test_data = mnist_loader.load_data_wrapper()   (network.py's loader, for MNIST)
 const { training, test } = datasets.digits("assets/digits.csv.gz");
 console.log(`${training.length} training pairs, ${test.length} test pairs`);

@@ -194,11 +194,11 @@ async function loadWasm(paths: string[]): Promise<Loaded> {
 }
 
 async function loadCpu(): Promise<Loaded> {
-  await activate("cpu");
   // The cpu backend greets its first tensor in Node with "install tfjs-node to speed things up"; by now
   // the chain has already looked for tfjs-node and device() says so, so the banner is only noise.
   const cpu = tf.findBackend("cpu") as (tf.KernelBackend & { firstUse?: boolean }) | null;
   if (cpu !== null) cpu.firstUse = false;
+  await activate("cpu");
   return {};
 }
 

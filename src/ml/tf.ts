@@ -9,12 +9,13 @@
 //   An op run before that throws tfjs's own "Backend 'wasm' has not yet been initialized. Make sure to
 //   await tf.ready() or await tf.setBackend()", and `await tf.ready()` works too.
 // A selection that fails (a forced backend that cannot run) fails the importing cell with the reason.
-import * as tfjs from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs";
 import { registerCellHooks } from "../runtime/hooks";
 import { ready } from "./backend";
 import { installOpErrors } from "./tensor/errors";
 
-export const tf = tfjs;
+// Re-exported as the namespace itself, so types work too: `let w: tf.Tensor2D`.
+export { tf };
 
 installOpErrors();
 const selection = ready();

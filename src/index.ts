@@ -4,8 +4,17 @@
 export { JUPYTER_DISPLAY, type MimeBundle, type DisplayData, type Displayable } from "./display/mime";
 
 // ── display / runtime (issue 3) ──
+export { display, clearOutput, type DisplayHandle, type DisplayFunction } from "./display/display";
+export { displaySink, setDisplaySink, type DisplaySink } from "./display/channel";
+export { formatValue } from "./display/format";
+export { registerCellHooks, type CellHooks } from "./runtime/hooks";
+export { checkInterrupt } from "./runtime/interrupt";
 
 // ── ml: backend, tensor helpers, plots (issue 4) ──
+export { plot, Plot, LossesPlot, TokenProbsPlot, figureBundle, renderFigure, flushPendingUpdates } from "./ml/plot";
+export type { Figure, Trace, Layout, History, HistoryEntry, TokenStep, TokenCandidate } from "./ml/plot";
+export { progress, Progress, type ProgressOptions } from "./display/progress";
+export { exportHtml, type ExportOptions } from "./export";
 
 // ── ml: checkpoints and tokenizers (issue 5) ──
 export { loadPickle, NdArray, type LoadPickleOptions } from "./ml/checkpoint/numpy";

@@ -12,8 +12,10 @@ export function isComplete(code: string): IsCompleteResult {
   const scanner = ts.createScanner(ts.ScriptTarget.Latest, false, ts.LanguageVariant.Standard, code);
   let depth = 0;
   let unterminated = false;
-  scanner.setOnError(() => {
-    unterminated = true;
+  // Only "unterminated …" errors mean more input may come; others (`1x`) are plain syntax errors.
+  const UNTERMINATED = new Set([1002 /* string */, 1010 /* missing end of comment */, 1160 /* template */, 1161 /* regexp */]);
+  scanner.setOnError((message) => {
+    if (UNTERMINATED.has(message.code)) unterminated = true;
   });
   for (let token = scanner.scan(); token !== ts.SyntaxKind.EndOfFileToken; token = scanner.scan()) {
     if (token === ts.SyntaxKind.OpenBraceToken || token === ts.SyntaxKind.OpenParenToken || token === ts.SyntaxKind.OpenBracketToken) depth++;

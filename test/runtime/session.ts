@@ -30,12 +30,15 @@ export class Session {
     this.engine = createEngine({ cwd });
   }
 
-  async run(code: string, userExpressions: { [name: string]: string } = {}): Promise<CellRun> {
+  async run(code: string, userExpressions: { [name: string]: string } = {}, onOutput?: (out: CellOutput) => void): Promise<CellRun> {
     const outputs: CellOutput[] = [];
     const outcome = await this.engine.execute(code, {
       executionCount: ++this.count, silent: false, storeHistory: true, allowStdin: true, userExpressions,
     }, {
-      output: (out) => outputs.push(out),
+      output: (out) => {
+        outputs.push(out);
+        onOutput?.(out);
+      },
       input: async (prompt, password) => {
         const answer = this.inputs.shift();
         if (answer === undefined) throw new Error(`unexpected input(${JSON.stringify(prompt)}, password=${password})`);

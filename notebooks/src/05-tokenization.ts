@@ -102,10 +102,9 @@ function neighbours(piece: string, k = 5): string {
 for (const piece of ["▁Lily", "▁big", "▁happy", "▁said", "▁mom", "▁day"]) console.log(`${piece.padEnd(8)} → ${neighbours(piece)}`);
 
 // %% [markdown]
-// Even a 260K-parameter model trained on children's stories puts "big" next to "little", "day" next to "time"
-// and names next to
-// names: words that fill the same slots in a sentence get similar rows. The similarities among the whole
-// words of the vocabulary's most common kinds, as a heatmap:
+// Even a 260K-parameter model trained on children's stories puts "big" next to "little", "day" next to
+// "time" and names next to names: words that fill the same slots in a sentence get similar rows. The
+// similarities among the vocabulary's whole words, as a heatmap:
 
 // %%
 const words = ["▁Lily", "▁Tim", "▁Timmy", "▁mom", "▁friend", "▁big", "▁little", "▁happy", "▁very", "▁said", "▁saw", "▁play"];

@@ -9,7 +9,7 @@ import type { Engine, CellOutput } from "../runtime/engine";
 import type { MimeBundle } from "../display/mime";
 import {
   executeNotebook, foreignLanguage, readNotebook, setTensorbookMetadata, writeNotebook, NotebookFormatError,
-  type CellEnd, type CellStart, type RunReporter, type RunResult,
+  type CellEnd, type CellStart, type Notebook, type RunReporter, type RunResult,
 } from "../notebook";
 
 const USAGE = `usage: tensorbook run NOTEBOOK.ipynb [-o OUT.ipynb | --inplace] [--html OUT.html] [--timeout S] [--allow-errors]
@@ -79,7 +79,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  let nb;
+  let nb: Notebook;
   try {
     nb = readNotebook(args.input);
   } catch (err) {
@@ -126,10 +126,7 @@ export async function main(argv: string[]): Promise<number> {
   save(nb, args);
   await shutdown(engine, result.engineStuck);
 
-  if (args.html !== undefined) {
-    const exported = await exportHtml(args.output, args.html);
-    if (!exported) return 1;
-  }
+  if (args.html !== undefined && !(await exportPage(nb, args, args.html))) return 1;
   return report(result, args);
 }
 
@@ -138,7 +135,7 @@ async function createEngine(cwd: string): Promise<Engine> {
   return (await import("../runtime/index.js")).createEngine({ cwd });
 }
 
-function save(nb: Parameters<typeof writeNotebook>[1], args: Args): void {
+function save(nb: Notebook, args: Args): void {
   setTensorbookMetadata(nb);
   writeNotebook(args.output, nb);
 }
@@ -148,11 +145,16 @@ async function shutdown(engine: Engine, stuck: boolean): Promise<void> {
   await Promise.race([engine.shutdown().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, stuck ? 1000 : 10_000).unref())]);
 }
 
-async function exportHtml(notebook: string, html: string): Promise<boolean> {
-  const exporter = (await import("./export.js")) as { main(argv: string[]): Promise<number> };
-  const code = await exporter.main([notebook, "--html", html]);
-  if (code !== 0) console.error(`tensorbook run: the HTML export failed (exit ${code}); the notebook itself was written`);
-  return code === 0;
+/** The plot room's exporter (src/export), on the notebook just written: one self-contained page. */
+async function exportPage(nb: Notebook, args: Args, html: string): Promise<boolean> {
+  try {
+    const { exportHtml, titleFromPath } = await import("../export/index.js");
+    exportHtml(nb, { title: typeof nb.metadata.title === "string" ? nb.metadata.title : titleFromPath(args.input), out: html });
+    return true;
+  } catch (err) {
+    console.error(`tensorbook run: the HTML export failed: ${(err as Error).message}; the notebook itself was written to ${shown(args.output)}`);
+    return false;
+  }
 }
 
 function report(result: RunResult, args: Args): number {

@@ -15,10 +15,6 @@ export { plot, Plot, LossesPlot, TokenProbsPlot, figureBundle, renderFigure, flu
 export type { Figure, Trace, Layout, History, HistoryEntry, TokenStep, TokenCandidate } from "./ml/plot";
 export { progress, Progress, type ProgressOptions } from "./display/progress";
 export { exportHtml, type ExportOptions } from "./export";
-export { plot, Plot, LossesPlot, TokenProbsPlot, figureBundle, renderFigure, flushPendingUpdates } from "./ml/plot";
-export type { Figure, Trace, Layout, History, HistoryEntry, TokenStep, TokenCandidate } from "./ml/plot";
-export { progress, Progress, type ProgressOptions } from "./display/progress";
-export { exportHtml, type ExportOptions } from "./export";
 
 // ── ml: checkpoints and tokenizers (issue 5) ──
 export { loadPickle, NdArray, type LoadPickleOptions } from "./ml/checkpoint/numpy";

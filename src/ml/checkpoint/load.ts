@@ -28,8 +28,9 @@ export function readFile(file: string): CheckpointParts {
   try {
     const head = source.read(0, Math.min(source.size, 16), "file header");
     if (isZip(head)) return readTorchZip(source);
-    if (head[0] === 0x80 && head[1] >= 2 && head[1] <= 5) return readTorchLegacy(source); // pickle PROTO
+    // safetensors before pickle: a header length such as 0x0280 also starts with pickle's PROTO 2 bytes
     if (isSafetensors(source, head)) return readSafetensors(source);
+    if (head[0] === 0x80 && head[1] >= 2 && head[1] <= 5) return readTorchLegacy(source); // pickle PROTO
     if (isLlama2c(source)) return readLlama2c(source);
     if (hasLlama2cHeader(source)) return readLlama2c(source); // throws: says what size the header implies
     throw new CheckpointError(file, "file header", 0,

@@ -50,6 +50,16 @@ test("broken safetensors headers are refused with where and why", () => {
   fs.rmSync(tmp, { recursive: true });
 });
 
+test("a header length whose first bytes look like pickle's PROTO 2 (0x80 0x02) is still safetensors", () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tb-st-"));
+  const header = JSON.stringify({ x: { dtype: "F32", shape: [2], data_offsets: [0, 8] } }).padEnd(0x0280, " ");
+  const c = loadCheckpoint(file(tmp, "proto.safetensors", header, Buffer.from(new Float32Array([0.5, -1]).buffer)));
+  assert.equal(c.format, "safetensors");
+  assert.deepEqual(c.getFloat32("x").data, new Float32Array([0.5, -1]));
+  c.close();
+  fs.rmSync(tmp, { recursive: true });
+});
+
 test("a 2.2 GB safetensors file (sparse) is listed and read by offset", () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tb-st-big-"));
   const far = 2_200_000_000; // past 2^31

@@ -23,10 +23,11 @@ export class MiniBatchBuffers {
   /** The one-hot targets y (m, sizes[L-1]). */
   readonly y: Float32Array;
 
-  constructor(readonly sizes: readonly number[], readonly capacity: number) {
-    this.activations = sizes.map((n) => new Float32Array(capacity * n));
-    this.deltas = sizes.slice(1).map((n) => new Float32Array(capacity * n));
-    this.y = new Float32Array(capacity * sizes[sizes.length - 1]);
+  /** `alloc` places the arrays (trainer.ts puts them in WebAssembly memory); plain arrays by default. */
+  constructor(readonly sizes: readonly number[], readonly capacity: number, alloc: (length: number) => Float32Array = (n) => new Float32Array(n)) {
+    this.activations = sizes.map((n) => alloc(capacity * n));
+    this.deltas = sizes.slice(1).map((n) => alloc(capacity * n));
+    this.y = alloc(capacity * sizes[sizes.length - 1]);
   }
 }
 

@@ -10,7 +10,8 @@
 // writes them back into the variables whenever a cell can look (after a step, each epoch, on interrupt).
 import * as tf from "@tensorflow/tfjs";
 import { columnValues, checkPairs, labelOf, type TestPair, type TrainingPair } from "./data";
-import { MiniBatchBuffers, applyUpdate, argmax, backward, forward, quadraticCost, sumNablas, type FlatParameters } from "./kernels";
+import { argmax, quadraticCost, sumNablas, type FlatParameters } from "./kernels";
+import { BatchedTrainer } from "./trainer";
 import { NumpyRandomState, PythonRandom } from "./random";
 import { startTraining, type SGDOptions, type TrainingHistory } from "./live";
 
@@ -32,7 +33,7 @@ export class Network {
   readonly sizes: readonly number[];
   batched: boolean;
 
-  private readonly flat: FlatParameters; // the typed-array trainer's master copies
+  private trainer: BatchedTrainer; // holds the master copies of the parameters the typed-array path trains
   private readonly biasVariables: tf.Variable[];
   private readonly weightVariables: tf.Variable[];
   // The variables' dataIds when they last held exactly the flat copies: a variable whose dataId moved was
@@ -40,7 +41,6 @@ export class Network {
   private syncedIds: object[];
   private flatAhead = false; // the flat copies hold steps the variables do not show yet
   private readonly random: PythonRandom;
-  private buffers: MiniBatchBuffers | undefined;
 
   constructor(sizes: number[], { seed, batched = true }: NetworkOptions = {}) {
     if (!Array.isArray(sizes) || sizes.length < 2 || !sizes.every((n) => Number.isInteger(n) && n > 0)) {
@@ -55,7 +55,7 @@ export class Network {
     const biases = sizes.slice(1).map((y) => np.randn(y, 1));
     // self.weights = [np.random.randn(y, x) for x, y in zip(sizes[:-1], sizes[1:])]
     const weights = sizes.slice(1).map((y, l) => np.randn(y, sizes[l]));
-    this.flat = { sizes: this.sizes, weights, biases };
+    this.trainer = new BatchedTrainer(this.sizes, EVALUATION_CHUNK, { sizes: this.sizes, weights, biases });
     this.biasVariables = biases.map((b, l) => tf.variable(tf.tensor2d(b.slice(), [sizes[l + 1], 1]), true));
     this.weightVariables = weights.map((w, l) => tf.variable(tf.tensor2d(w.slice(), [sizes[l + 1], sizes[l]]), true));
     this.syncedIds = this.variables().map((v) => v.dataId);
@@ -165,12 +165,11 @@ export class Network {
     const { xs, ys } = this.readTraining(checkPairs(miniBatch, "miniBatch"), "miniBatch");
     this.pullFromTensors();
     const m = this.load(xs, ys, identity(miniBatch.length));
-    const buffers = this.buffers as MiniBatchBuffers;
-    forward(this.flat, buffers, m);
-    backward(this.flat, buffers, m);
+    this.trainer.forward(m);
+    this.trainer.backward(m);
     const nablaB = this.flat.biases.map((b) => new Float32Array(b.length));
     const nablaW = this.flat.weights.map((w) => new Float32Array(w.length));
-    sumNablas(this.flat, buffers, m, nablaB, nablaW);
+    sumNablas(this.flat, this.trainer.buffers, m, nablaB, nablaW);
     return {
       nablaB: nablaB.map((nb, l) => tf.tensor2d(nb, [this.sizes[l + 1], 1])),
       nablaW: nablaW.map((nw, l) => tf.tensor2d(nw, [this.sizes[l + 1], this.sizes[l]])),
@@ -217,8 +216,8 @@ export class Network {
   evaluate(testData: readonly TestPair[]): number {
     const { xs, labels } = this.readTest(checkPairs(testData, "testData"), "testData");
     this.pullFromTensors();
-    const chunk = 256;
-    const buffers = this.buffersFor(chunk);
+    const chunk = EVALUATION_CHUNK;
+    const buffers = this.trainerFor(chunk).buffers;
     const nIn = this.sizes[0];
     const nOut = this.sizes[this.numLayers - 1];
     const out = buffers.activations[this.numLayers - 1];
@@ -226,7 +225,7 @@ export class Network {
     for (let start = 0; start < xs.length; start += chunk) {
       const m = Math.min(chunk, xs.length - start);
       for (let s = 0; s < m; s++) buffers.activations[0].set(xs[start + s], s * nIn);
-      forward(this.flat, buffers, m);
+      this.trainer.forward(m);
       for (let s = 0; s < m; s++) if (argmax(out, s * nOut, nOut) === labels[start + s]) correct++;
     }
     return correct;
@@ -242,11 +241,10 @@ export class Network {
   /** One batched update_mini_batch on the samples `indices` picks; returns the mini-batch's summed cost. */
   private step(xs: Float32Array[], ys: Float32Array[], indices: Int32Array, eta: number): number {
     const m = this.load(xs, ys, indices);
-    const buffers = this.buffers as MiniBatchBuffers;
-    forward(this.flat, buffers, m);
-    const cost = quadraticCost(this.flat, buffers, m);
-    backward(this.flat, buffers, m);
-    applyUpdate(this.flat, buffers, m, eta); // w - (eta/len(mini_batch))*nw, b - (eta/len(mini_batch))*nb
+    this.trainer.forward(m);
+    const cost = quadraticCost(this.flat, this.trainer.buffers, m);
+    this.trainer.backward(m);
+    this.trainer.update(m, eta); // w - (eta/len(mini_batch))*nw, b - (eta/len(mini_batch))*nb
     this.flatAhead = true;
     return cost;
   }
@@ -266,7 +264,7 @@ export class Network {
   /** Copies the picked samples into the mini-batch buffers; returns m. */
   private load(xs: Float32Array[], ys: Float32Array[], indices: Int32Array): number {
     const m = indices.length;
-    const buffers = this.buffersFor(m);
+    const buffers = this.trainerFor(m).buffers;
     const nIn = this.sizes[0];
     const nOut = this.sizes[this.numLayers - 1];
     for (let s = 0; s < m; s++) {
@@ -276,9 +274,14 @@ export class Network {
     return m;
   }
 
-  private buffersFor(m: number): MiniBatchBuffers {
-    if (this.buffers === undefined || this.buffers.capacity < m) this.buffers = new MiniBatchBuffers(this.sizes, m);
-    return this.buffers;
+  /** The trainer, moved to a larger one (parameters copied) when m outgrows it. */
+  private trainerFor(m: number): BatchedTrainer {
+    if (this.trainer.capacity < m) this.trainer = new BatchedTrainer(this.sizes, m, this.flat);
+    return this.trainer;
+  }
+
+  private get flat(): FlatParameters {
+    return this.trainer.flat;
   }
 
   private readTraining(data: readonly TrainingPair[], name: string): { xs: Float32Array[]; ys: Float32Array[] } {
@@ -369,6 +372,9 @@ function zip<A, B>(a: readonly A[], b: readonly B[]): [A, B][] {
 function at<T>(list: readonly T[], index: number): T {
   return list[index < 0 ? list.length + index : index];
 }
+
+// Evaluation runs this many samples a forward pass; the trainer's buffers are sized for it.
+const EVALUATION_CHUNK = 256;
 
 function identity(n: number): Int32Array {
   const order = new Int32Array(n);

@@ -1,0 +1,213 @@
+// The two hot loops of the batched trainer as WebAssembly SIMD (f32x4), assembled here from opcodes: the
+// weight-row dot products of the forward pass and the outer-product update w += c ⊗ a. JavaScript has no
+// vector instructions; numpy's BLAS does, so at [784, 30, 10] scalar loops lose to batched numpy (bench/
+// sgd.ts). Everything else (sigmoid, the small BP2 product, biases) stays in kernels.ts.
+//
+// Binary format: WebAssembly core spec §5 (modules, LEB128 integers) and the SIMD proposal's
+// BinarySIMD.md (prefix 0xfd, v128 = 0x7b). The module imports its memory ("env", "memory"): the network
+// keeps its parameters and mini-batch buffers in that memory, as Float32Array views, so the JS and the
+// wasm code read the same floats. Pointers are byte offsets into it.
+
+const I32 = 0x7f;
+const F32 = 0x7d;
+const V128 = 0x7b;
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) return [...out, byte];
+    out.push(byte | 0x80);
+  }
+}
+
+const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+
+// The instructions used, by name (core spec §5.4; SIMD: 0xfd + LEB opcode).
+const get = (i: number): number[] => [0x20, ...uleb(i)];
+const set = (i: number): number[] => [0x21, ...uleb(i)];
+const i32 = (n: number): number[] => [0x41, ...sleb(n)];
+const add = [0x6a], mul = [0x6c], and = [0x71], geU = [0x4f];
+const f32Load = (offset = 0): number[] => [0x2a, 2, ...uleb(offset)];
+const f32Store = [0x38, 2, 0];
+const f32Add = [0x92], f32Mul = [0x94];
+const v128Load = (offset = 0): number[] => [0xfd, 0x00, 2, ...uleb(offset)];
+const v128Load32Splat = [0xfd, 0x09, 2, 0];
+const v128Store = [0xfd, 0x0b, 2, 0];
+const v128Zero = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
+const f32x4Add = [0xfd, ...uleb(0xe4)], f32x4Mul = [0xfd, ...uleb(0xe6)];
+const lane = (k: number): number[] => [0xfd, 0x1f, k];
+/** while (!(local[i] >= local[end])) { body } — a block around a loop, the test at the top. */
+const whileBelow = (i: number, end: number, body: number[]): number[] =>
+  [0x02, 0x40, 0x03, 0x40, ...get(i), ...get(end), ...geU, 0x0d, 1, ...body, 0x0c, 0, 0x0b, 0x0b];
+const bump = (i: number, by: number[]): number[] => [...get(i), ...by, ...add, ...set(i)];
+
+/**
+ * forward_layer(w, b, a, out, m, nIn, nOut): out[s, o] = b[o] + Σ_i w[o, i] · a[s, i] (z, before the
+ * sigmoid), for s < m, o < nOut. Two f32x4 accumulators take 8 inputs a turn; then 4; then one by one.
+ */
+function forwardLayer(): { params: number[]; locals: number[]; body: number[] } {
+  const [w, b, a, out, m, nIn, nOut] = [0, 1, 2, 3, 4, 5, 6];
+  const [s, o, ib, row, arow, end8, end4, endIn, acc0, acc1, z, endS, endO] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
+  const body = [
+    ...get(nIn), ...i32(-8), ...and, ...i32(4), ...mul, ...set(end8), // bytes of the 8-wide part
+    ...get(nIn), ...i32(-4), ...and, ...i32(4), ...mul, ...set(end4),
+    ...get(nIn), ...i32(4), ...mul, ...set(endIn),
+    ...get(m), ...set(endS),
+    ...get(nOut), ...set(endO),
+    ...i32(0), ...set(s),
+    ...whileBelow(s, endS, [
+      ...get(a), ...get(s), ...get(endIn), ...mul, ...add, ...set(arow),
+      ...i32(0), ...set(o),
+      ...whileBelow(o, endO, [
+        ...get(w), ...get(o), ...get(endIn), ...mul, ...add, ...set(row),
+        ...v128Zero, ...set(acc0), ...v128Zero, ...set(acc1),
+        ...i32(0), ...set(ib),
+        ...whileBelow(ib, end8, [
+          ...get(acc0), ...get(row), ...get(ib), ...add, ...v128Load(), ...get(arow), ...get(ib), ...add, ...v128Load(), ...f32x4Mul, ...f32x4Add, ...set(acc0),
+          ...get(acc1), ...get(row), ...get(ib), ...add, ...v128Load(16), ...get(arow), ...get(ib), ...add, ...v128Load(16), ...f32x4Mul, ...f32x4Add, ...set(acc1),
+          ...bump(ib, i32(32)),
+        ]),
+        ...whileBelow(ib, end4, [
+          ...get(acc0), ...get(row), ...get(ib), ...add, ...v128Load(), ...get(arow), ...get(ib), ...add, ...v128Load(), ...f32x4Mul, ...f32x4Add, ...set(acc0),
+          ...bump(ib, i32(16)),
+        ]),
+        ...get(acc0), ...get(acc1), ...f32x4Add, ...set(acc0),
+        ...get(acc0), ...lane(0), ...get(acc0), ...lane(1), ...f32Add, ...get(acc0), ...lane(2), ...f32Add, ...get(acc0), ...lane(3), ...f32Add,
+        ...get(b), ...get(o), ...i32(4), ...mul, ...add, ...f32Load(), ...f32Add, ...set(z),
+        ...whileBelow(ib, endIn, [
+          ...get(z), ...get(row), ...get(ib), ...add, ...f32Load(), ...get(arow), ...get(ib), ...add, ...f32Load(), ...f32Mul, ...f32Add, ...set(z),
+          ...bump(ib, i32(4)),
+        ]),
+        ...get(out), ...get(s), ...get(nOut), ...mul, ...get(o), ...add, ...i32(4), ...mul, ...add, ...get(z), ...f32Store,
+        ...bump(o, i32(1)),
+      ]),
+      ...bump(s, i32(1)),
+    ]),
+  ];
+  return { params: [I32, I32, I32, I32, I32, I32, I32], locals: [I32, I32, I32, I32, I32, I32, I32, I32, V128, V128, F32, I32, I32], body };
+}
+
+/**
+ * update_layer(w, c, a, m, nIn, nOut): w[o, i] += Σ_s c[o, s] · a[s, i], with c (nOut, m) the scaled
+ * deltas −(eta/m)·delta[s, o] transposed. Each 4-wide slice of a weight row is loaded once, takes all m
+ * samples' terms, and is stored once.
+ */
+function updateLayer(): { params: number[]; locals: number[]; body: number[] } {
+  const [w, c, a, m, nIn, nOut] = [0, 1, 2, 3, 4, 5];
+  const [o, ib, row, crow, cend, pc, pa, end4, endIn, rowBytes, acc, accf, endO] = [6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
+  const body = [
+    ...get(nIn), ...i32(-4), ...and, ...i32(4), ...mul, ...set(end4),
+    ...get(nIn), ...i32(4), ...mul, ...set(endIn),
+    ...get(endIn), ...set(rowBytes),
+    ...get(nOut), ...set(endO),
+    ...i32(0), ...set(o),
+    ...whileBelow(o, endO, [
+      ...get(w), ...get(o), ...get(rowBytes), ...mul, ...add, ...set(row),
+      ...get(c), ...get(o), ...get(m), ...mul, ...i32(4), ...mul, ...add, ...set(crow),
+      ...get(crow), ...get(m), ...i32(4), ...mul, ...add, ...set(cend),
+      ...i32(0), ...set(ib),
+      ...whileBelow(ib, end4, [
+        ...get(row), ...get(ib), ...add, ...v128Load(), ...set(acc),
+        ...get(crow), ...set(pc),
+        ...get(a), ...get(ib), ...add, ...set(pa),
+        ...whileBelow(pc, cend, [
+          ...get(acc), ...get(pc), ...v128Load32Splat, ...get(pa), ...v128Load(), ...f32x4Mul, ...f32x4Add, ...set(acc),
+          ...bump(pc, i32(4)),
+          ...bump(pa, get(rowBytes)),
+        ]),
+        ...get(row), ...get(ib), ...add, ...get(acc), ...v128Store,
+        ...bump(ib, i32(16)),
+      ]),
+      ...whileBelow(ib, endIn, [
+        ...get(row), ...get(ib), ...add, ...f32Load(), ...set(accf),
+        ...get(crow), ...set(pc),
+        ...get(a), ...get(ib), ...add, ...set(pa),
+        ...whileBelow(pc, cend, [
+          ...get(accf), ...get(pc), ...f32Load(), ...get(pa), ...f32Load(), ...f32Mul, ...f32Add, ...set(accf),
+          ...bump(pc, i32(4)),
+          ...bump(pa, get(rowBytes)),
+        ]),
+        ...get(row), ...get(ib), ...add, ...get(accf), ...f32Store,
+        ...bump(ib, i32(4)),
+      ]),
+      ...bump(o, i32(1)),
+    ]),
+  ];
+  return { params: [I32, I32, I32, I32, I32, I32], locals: [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, V128, F32, I32], body };
+}
+
+function moduleBytes(): Uint8Array {
+  const functions = [forwardLayer(), updateLayer()];
+  const names = ["forward_layer", "update_layer"];
+  const types = section(1, vec(functions.map((f) => [0x60, ...vec(f.params.map((t) => [t])), 0])));
+  const imports = section(2, vec([[...vec([..."env"].map((ch) => [ch.charCodeAt(0)])), ...vec([..."memory"].map((ch) => [ch.charCodeAt(0)])), 0x02, 0x00, 1]]));
+  const declared = section(3, vec(functions.map((_, k) => uleb(k))));
+  const exports = section(7, vec(names.map((name, k) => [...vec([...name].map((ch) => [ch.charCodeAt(0)])), 0x00, ...uleb(k)])));
+  const code = section(10, vec(functions.map((f) => {
+    const locals = vec(f.locals.map((t) => [1, t])); // one entry per local: (count 1, type)
+    const body = [...locals, ...f.body, 0x0b];
+    return [...uleb(body.length), ...body];
+  })));
+  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...types, ...imports, ...declared, ...exports, ...code]);
+}
+
+// The few WebAssembly JS API members used (the project's lib has no DOM/WebAssembly declarations).
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+export interface SimdKernels {
+  readonly memory: WasmMemory;
+  forwardLayer(w: number, b: number, a: number, out: number, m: number, nIn: number, nOut: number): void;
+  updateLayer(w: number, c: number, a: number, m: number, nIn: number, nOut: number): void;
+}
+
+let compiled: object | null | undefined;
+
+/** The compiled module, or null where WebAssembly SIMD is missing (then kernels.ts's loops run). */
+function simdModule(): object | null {
+  if (compiled !== undefined) return compiled;
+  try {
+    compiled = process.env.TENSORBOOK_SGD_SIMD === "0" ? null : new wasm.Module(moduleBytes());
+  } catch {
+    compiled = null;
+  }
+  return compiled;
+}
+
+/** An instance over a fresh memory of `bytes` bytes, or null without SIMD. */
+export function instantiate(bytes: number): SimdKernels | null {
+  const module = simdModule();
+  if (module === null) return null;
+  const memory = new wasm.Memory({ initial: Math.ceil(bytes / 65536) });
+  const exports = new wasm.Instance(module, { env: { memory } }).exports as {
+    forward_layer: SimdKernels["forwardLayer"];
+    update_layer: SimdKernels["updateLayer"];
+  };
+  return { memory, forwardLayer: exports.forward_layer, updateLayer: exports.update_layer };
+}
+
+/** Whether the SIMD kernels run here. */
+export function simdAvailable(): boolean {
+  return simdModule() !== null;
+}

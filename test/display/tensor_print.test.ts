@@ -52,7 +52,7 @@ test("a summarized tensor is read by its edges only, and every slice is freed", 
   assert.equal(tf.memory().numTensors, before);
   assert.equal(bodyOf(text).split("\n").length, 7, text); // 3 rows, "...", 3 rows
   const corner = Array.from(big.slice([299, 399], [1, 1]).dataSync())[0];
-  assert.ok(text.includes(`${corner.toFixed(4)}]], shape=[300, 400]`), `last value ${corner} shown in\n${text}`);
+  assert.ok(bodyOf(text).endsWith(`${corner.toFixed(4)}]]`), `last value ${corner} shown in\n${text}`);
   big.dispose();
 });
 

@@ -60,13 +60,21 @@ export interface PlotOptions {
  */
 export class Plot<I = Figure> implements Displayable {
   readonly displayId = randomUUID();
-  figure: Figure;
+  private built: Figure | undefined;
   private shown = false;
   private readonly throttle: Throttle;
 
   constructor(protected input: I, private readonly build: (input: I) => Figure, options: PlotOptions = {}) {
-    this.figure = build(input);
+    this.built = build(input); // built now, so bad input fails at the call that gave it
     this.throttle = new Throttle(() => this.send(), options.intervalMs ?? UPDATE_INTERVAL_MS, options.clock ?? realClock);
+  }
+
+  /**
+   * The plotly figure, built from the input when first read after a change. Built lazily because a
+   * training loop may push a point every step: only the updates that are sent pay for a rebuild.
+   */
+  get figure(): Figure {
+    return (this.built ??= this.build(this.input));
   }
 
   [JUPYTER_DISPLAY](): MimeBundle {
@@ -85,10 +93,10 @@ export class Plot<I = Figure> implements Displayable {
     return this;
   }
 
-  /** Replaces the plot's input (or, called empty, redraws after the figure was edited) and sends it, throttled. */
+  /** Replaces the plot's input (or, called empty, redraws from the input changed in place: `history.push(r); fig.update()`) and sends it, throttled. */
   update(input?: I): this {
     if (input !== undefined) this.input = input;
-    this.figure = this.build(this.input);
+    this.built = undefined;
     if (!this.shown) return this.show();
     this.throttle.request();
     return this;

@@ -1,5 +1,7 @@
-// What a training loop shows and obeys while it runs: Nielsen's "Epoch j: correct / n" lines, the
-// onEpoch callback, the history SGD returns, and the interrupt check between mini-batches.
+// What a training loop shows and obeys while it runs: Nielsen's "Epoch j: correct / n" lines, a live
+// loss/accuracy curve (plot.losses, one point an epoch), a progress bar counting samples (its rate is
+// samples/s), the onEpoch callback, the history SGD returns, and the interrupt check between mini-batches.
+// The curve and the bar are shown by default where outputs are rich (a notebook), not in a terminal.
 //
 // Interrupt: training is library code, which the runtime does not instrument, so the loop asks. The
 // runtime installs a function under Symbol.for("tensorbook.checkInterrupt") that throws KeyboardInterrupt
@@ -7,6 +9,9 @@
 // synchronous loop too). Besides, every ~50 ms the loop awaits a macrotask, so timers, display messages
 // and an interrupt that rejects the cell's promise get their turn. Outside a kernel neither exists and
 // the loop just runs.
+import { displaySink } from "../../display/channel";
+import { Progress } from "../../display/progress";
+import { losses, type LossesPlot } from "../plot/losses";
 
 /** One epoch's figures, as SGD's history and onEpoch get them. */
 export interface EpochResult {
@@ -31,6 +36,10 @@ export interface SGDOptions {
   onEpoch?: (result: EpochResult) => void | Promise<void>;
   /** Print "Epoch j: correct / n" (or "Epoch j complete") as network.py does. Default true. */
   verbose?: boolean;
+  /** A live plot.losses of loss (and accuracy) per epoch. Default: in a notebook. */
+  plot?: boolean;
+  /** A progress bar over all epochs' samples (its rate is samples/s). Default: in a notebook. */
+  progress?: boolean;
 }
 
 export interface TrainingShape {
@@ -61,11 +70,18 @@ export class Training {
   private lastYield = performance.now();
   private trainingMs = 0;
   private readonly check = interruptCheck();
+  private readonly plot: LossesPlot | undefined;
+  private readonly bar: Progress | undefined;
 
-  constructor(readonly shape: TrainingShape, private readonly options: SGDOptions) {}
+  constructor(readonly shape: TrainingShape, private readonly options: SGDOptions) {
+    const rich = displaySink().rich;
+    if (options.plot ?? rich) this.plot = losses([], { title: `SGD: ${shape.n} samples, mini-batch ${shape.miniBatchSize}` }).show();
+    if (options.progress ?? rich) this.bar = new Progress(undefined, { total: shape.epochs * shape.n, desc: "samples" });
+  }
 
   /** Between mini-batches: the interrupt check, and now and then a turn of the event loop. */
-  async afterMiniBatch(_m: number): Promise<void> {
+  async afterMiniBatch(m: number): Promise<void> {
+    this.bar?.update(m);
     this.check?.();
     const now = performance.now();
     if (now - this.lastYield < YIELD_EVERY_MS) return;
@@ -86,11 +102,16 @@ export class Training {
       // print "Epoch {0}: {1} / {2}".format(j, self.evaluate(test_data), n_test)
       console.log(correct !== undefined ? `Epoch ${epoch}: ${correct} / ${nTest}` : `Epoch ${epoch} complete`);
     }
+    this.plot?.push({ epoch, loss, ...(result.accuracy !== undefined && { accuracy: result.accuracy }) });
     await this.options.onEpoch?.(result);
     this.epochStart = performance.now();
   }
 
-  finish(): void {}
+  /** Done or interrupted: the bar's and the plot's last state are sent. */
+  finish(): void {
+    this.bar?.close();
+    this.plot?.flush();
+  }
 }
 
 export function startTraining(shape: TrainingShape, options: SGDOptions): Training {

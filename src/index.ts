@@ -28,3 +28,7 @@ export { Tokenizer, type EncodeOptions } from "./ml/tokenizer/tokenizer";
 // ── ml: llama (issue 6) ──
 
 // ── ml: sgd and datasets (issue 7) ──
+export { Network, fit, nielsenSequential, quadraticCost, evaluateModel, sigmoidPrime } from "./ml/sgd";
+export type { NetworkOptions, Gradients, TrainingPair, TestPair, SGDOptions, EpochResult, TrainingHistory } from "./ml/sgd";
+export type { Model, FitOptions, FitHistory, FitEpochResult, StepResult } from "./ml/sgd";
+export { datasets, vectorizedResult, readIdx, type Dataset } from "./ml/datasets";

@@ -11,7 +11,8 @@ import * as tf from "@tensorflow/tfjs";
 import { columnValues, checkPairs, labelOf, type TestPair, type TrainingPair } from "./data";
 import { Network } from "./network";
 import { PythonRandom } from "./random";
-import { interruptCheck, yieldToEventLoop } from "./live";
+import { checkInterrupt } from "../../runtime/interrupt";
+import { yieldToEventLoop } from "./live";
 
 /** A model: a tf.LayersModel (tf.sequential …) or a function from a batch of rows to outputs. */
 export type Model = tf.LayersModel | ((x: tf.Tensor2D) => tf.Tensor);
@@ -72,7 +73,6 @@ export async function fit(model: Model, data: readonly TrainingPair[], options: 
   const ys = data.map(([, y], i) => oneHotRow(y, nOut, `data[${i}]`));
   const random = new PythonRandom(options.seed ?? Math.floor(Math.random() * 0xffffffff));
   const order = Int32Array.from({ length: data.length }, (_, i) => i);
-  const check = interruptCheck();
   const history: FitHistory = { epochs: [] };
   let step = 0;
   let lastYield = performance.now();
@@ -93,7 +93,7 @@ export async function fit(model: Model, data: readonly TrainingPair[], options: 
       lossSum += value;
       batches++;
       await onStep?.({ step: step++, epoch, loss: value });
-      check?.();
+      checkInterrupt(); // Stop ends training between steps (src/runtime/interrupt.ts)
       if (performance.now() - lastYield > 50) {
         await yieldToEventLoop();
         lastYield = performance.now();

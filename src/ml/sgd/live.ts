@@ -3,14 +3,14 @@
 // samples/s), the onEpoch callback, the history SGD returns, and the interrupt check between mini-batches.
 // The curve and the bar are shown by default where outputs are rich (a notebook), not in a terminal.
 //
-// Interrupt: training is library code, which the runtime does not instrument, so the loop asks. The
-// runtime installs a function under Symbol.for("tensorbook.checkInterrupt") that throws KeyboardInterrupt
-// once Stop/Ctrl-C was pressed (src/runtime/worker.ts, a flag in shared memory, so it works from a
-// synchronous loop too). Besides, every ~50 ms the loop awaits a macrotask, so timers, display messages
+// Interrupt: training is library code, which the runtime does not instrument, so the loop asks:
+// checkInterrupt() (src/runtime/interrupt.ts) throws KeyboardInterrupt once Stop/Ctrl-C was pressed (a
+// flag in shared memory, so it works from a synchronous loop too). Besides, every ~50 ms the loop awaits a macrotask, so timers, display messages
 // and an interrupt that rejects the cell's promise get their turn. Outside a kernel neither exists and
 // the loop just runs.
 import { displaySink } from "../../display/channel";
 import { Progress } from "../../display/progress";
+import { checkInterrupt } from "../../runtime/interrupt";
 import { losses, type LossesPlot } from "../plot/losses";
 
 /** One epoch's figures, as SGD's history and onEpoch get them. */
@@ -51,14 +51,6 @@ export interface TrainingShape {
 
 const YIELD_EVERY_MS = 50;
 
-type InterruptCheck = () => void;
-
-/** The runtime's interrupt check, if this runs inside a tensorbook kernel. */
-export function interruptCheck(): InterruptCheck | undefined {
-  const check = (globalThis as { [key: symbol]: unknown })[Symbol.for("tensorbook.checkInterrupt")];
-  return typeof check === "function" ? (check as InterruptCheck) : undefined;
-}
-
 /** Lets the event loop run one turn (a macrotask, so I/O and timers get theirs). */
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -69,7 +61,6 @@ export class Training {
   private epochStart = performance.now();
   private lastYield = performance.now();
   private trainingMs = 0;
-  private readonly check = interruptCheck();
   private readonly plot: LossesPlot | undefined;
   private readonly bar: Progress | undefined;
 
@@ -82,11 +73,11 @@ export class Training {
   /** Between mini-batches: the interrupt check, and now and then a turn of the event loop. */
   async afterMiniBatch(m: number): Promise<void> {
     this.bar?.update(m);
-    this.check?.();
+    checkInterrupt();
     const now = performance.now();
     if (now - this.lastYield < YIELD_EVERY_MS) return;
     await yieldToEventLoop();
-    this.check?.();
+    checkInterrupt();
     this.lastYield = performance.now();
   }
 

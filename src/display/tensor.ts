@@ -239,7 +239,7 @@ function tensorHtml(r: Rendered, t: TensorLike): string | undefined {
     });
     return `<tr><th>${row === null ? "…" : t.rank === 2 ? row : ""}</th>${cells.join("")}</tr>`;
   }).join("");
-  const caption = `tensor · ${escapeHtml(describeShape(t, r.backend).replace(/, /g, " · "))}`;
+  const caption = `tensor · shape=[${t.shape.join(", ")}] · dtype=${escapeHtml(t.dtype)} · backend=${escapeHtml(r.backend)}`;
   return `<table class="tensorbook-tensor"><caption style="text-align:left">${caption}</caption><thead>${head}</thead><tbody>${body}</tbody></table>`;
 }
 

@@ -11,6 +11,12 @@ export { registerCellHooks, type CellHooks } from "./runtime/hooks";
 export { checkInterrupt } from "./runtime/interrupt";
 
 // ── ml: backend, tensor helpers, plots (issue 4) ──
+export { tf } from "./ml/tf";
+export { ready, device, selectBackend, backendReport, type Device, type DeviceInfo, type BackendId, type SelectOptions } from "./ml/backend";
+export { manualSeed, randn, rand, randint, arange, linspace, describe, topk, memory, leakNotes } from "./ml/tensor";
+export { toFloat16Bits, fromFloat16Bits, toBFloat16Bits, fromBFloat16Bits, ShapeError, DeviceError } from "./ml/tensor";
+export { backendOf, tensorBundle, tensorBundleAsync } from "./ml/tensor";
+export type { Description, TopK, Memory } from "./ml/tensor";
 export { plot, Plot, LossesPlot, TokenProbsPlot, figureBundle, renderFigure, flushPendingUpdates } from "./ml/plot";
 export type { Figure, Trace, Layout, History, HistoryEntry, TokenStep, TokenCandidate } from "./ml/plot";
 export { progress, Progress, type ProgressOptions } from "./display/progress";

@@ -50,10 +50,9 @@ export function encodePng(width: number, height: number, rgba: Uint8Array): Buff
     const row = y * stride;
     const out = y * (stride + 1);
     filtered[out] = 1; // filter type Sub
-    for (let x = 0; x < stride; x++) {
-      const left = x >= 4 ? rgba[row + x - 4] : 0;
-      filtered[out + 1 + x] = (rgba[row + x] - left) & 0xff;
-    }
+    filtered.set(rgba.subarray(row, row + 4), out + 1); // the first pixel has no left neighbour
+    // Uint8Array stores modulo 256, which is the filter's arithmetic.
+    for (let x = 4; x < stride; x++) filtered[out + 1 + x] = rgba[row + x] - rgba[row + x - 4];
   }
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);

@@ -10,6 +10,7 @@
 // "Cannot redeclare block-scoped variable". Variables enter the prelude with the type the checker gave
 // them (`declare global { const t: tf.Tensor<tf.Rank> }`); functions, classes, enums, interfaces, types and
 // namespaces with their text (errors inside the prelude are never reported: only the cell's are).
+import * as fs from "node:fs";
 import * as path from "node:path";
 import ts from "typescript";
 import type { CellError, CompleteResult, InspectResult, IsCompleteResult } from "../runtime/engine";
@@ -102,10 +103,13 @@ export class CellLanguageService {
       getModuleResolutionCache: () => cache,
       getCompilationSettings: () => this.options,
       getScriptFileNames: () => [this.globalsFile, this.preludeFile, this.cellFile],
-      getScriptVersion: (name) => String(this.files.get(name)?.version ?? 0),
+      getScriptVersion: (name) => {
+        const file = this.files.get(name);
+        return file !== undefined ? String(file.version) : diskVersion(name);
+      },
       getScriptSnapshot: (name) => {
-        const text = this.files.get(name)?.text ?? ts.sys.readFile(name);
-        return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
+        const file = this.files.get(name);
+        return file !== undefined ? ts.ScriptSnapshot.fromString(file.text) : diskSnapshot(name);
       },
       getCurrentDirectory: () => this.cwd,
       getDefaultLibFileName: (options) => ts.getDefaultLibFilePath(options),
@@ -151,7 +155,11 @@ export class CellLanguageService {
 
   private setCell(code: string): void {
     const names = new Set(topLevelNames(code));
-    const imports = [...this.declarations].filter(([name, d]) => d.kind === "import" && !names.has(name)).map(([, d]) => d.text);
+    // Only the imports the cell mentions: checking `import * as tf from "@tensorflow/tfjs"` resolves every
+    // export of tfjs (hundreds of files), which was most of each later cell's check.
+    const mentioned = new Set(code.match(/[\p{L}_$][\p{L}\p{N}_$]*/gu) ?? []);
+    const imports = [...this.declarations]
+      .filter(([name, d]) => d.kind === "import" && !names.has(name) && mentioned.has(name)).map(([, d]) => d.text);
     const prefix = imports.length === 0 ? "" : imports.join("\n") + "\n";
     this.prefixLength = prefix.length;
     this.setFile(this.cellFile, `${prefix}${code}\n;export {};\n`);
@@ -243,6 +251,31 @@ export class CellLanguageService {
   isComplete(code: string): IsCompleteResult {
     return isComplete(code);
   }
+}
+
+// The language service asks for every file's snapshot on every new program (one a cell): read from disk
+// each time, lib and @types/node alone cost a third of a trivial cell's check. Packages do not change
+// during a session; other files (a helper.ts next to the notebook) are read again when their mtime does.
+const snapshots = new Map<string, { version: string; snapshot: ts.IScriptSnapshot }>();
+
+function diskVersion(name: string): string {
+  if (name.includes("/node_modules/") || name.startsWith(path.dirname(ts.getDefaultLibFilePath({})))) return "0";
+  try {
+    return String(fs.statSync(name).mtimeMs);
+  } catch {
+    return "missing";
+  }
+}
+
+function diskSnapshot(name: string): ts.IScriptSnapshot | undefined {
+  const version = diskVersion(name);
+  const cached = snapshots.get(name);
+  if (cached !== undefined && cached.version === version) return cached.snapshot;
+  const text = ts.sys.readFile(name);
+  if (text === undefined) return undefined;
+  const snapshot = ts.ScriptSnapshot.fromString(text);
+  snapshots.set(name, { version, snapshot });
+  return snapshot;
 }
 
 /** The names a cell declares at top level (parsed only), so the prefix leaves them out. */

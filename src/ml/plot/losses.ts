@@ -5,8 +5,10 @@
 //     (x is `step` if the records have one, else `epoch`, else the record's index), or
 //   - one array per metric, as Keras' `history.history` holds them: { loss: [...], accuracy: [...] }
 //     (x is the `epoch` array if given, else 0, 1, 2, …).
-// Every other numeric field is a curve: losses on the left axis, metrics whose name has "acc" on a second
-// axis at the right (their scale, 0–1 or a count, is not the loss's).
+// The curves are the fields named in options.metrics, else every field whose name has "loss" or "acc"
+// (so SGD's history.epochs, which also holds samplesPerSecond, correct and total, plots as loss and
+// accuracy), else every numeric field. Losses go on the left axis, metrics whose name has "acc" on a
+// second axis at the right (their scale, 0–1 or a count, is not the loss's).
 import { baseLayout, toNumbers, type ChartOptions } from "./charts";
 import type { Figure, Trace } from "./figure";
 import { Plot } from "./handle";
@@ -24,6 +26,8 @@ export type History = HistoryEntry[] | { [metric: string]: ArrayLike<number> };
 export interface LossesOptions extends ChartOptions {
   /** A log-scale loss axis, for losses that fall over orders of magnitude. */
   logY?: boolean;
+  /** The fields to draw (default: those named like a loss or an accuracy, else all). */
+  metrics?: string[];
 }
 
 const isAccuracy = (metric: string): boolean => /acc/i.test(metric);
@@ -55,8 +59,19 @@ function columns(history: History): { xName: string; x: number[]; metrics: Map<s
   return { xName: "epoch", x, metrics };
 }
 
+function chooseMetrics(all: Map<string, (number | null)[]>, wanted: string[] | undefined): Map<string, (number | null)[]> {
+  if (wanted !== undefined) {
+    const missing = wanted.filter((m) => !all.has(m));
+    if (missing.length > 0 && all.size > 0) throw new Error(`plot.losses: no field ${missing.join(", ")} in the history (it has ${[...all.keys()].join(", ")})`);
+    return new Map(wanted.filter((m) => all.has(m)).map((m) => [m, all.get(m)!]));
+  }
+  const named = [...all].filter(([name]) => /loss|acc/i.test(name));
+  return named.length > 0 ? new Map(named) : all;
+}
+
 export function lossesFigure(history: History, options: LossesOptions = {}): Figure {
-  const { xName, x, metrics } = columns(history);
+  const { xName, x, metrics: all } = columns(history);
+  const metrics = chooseMetrics(all, options.metrics);
   // Each curve keeps only the points where its metric was recorded: accuracy measured every 20 steps is
   // one line through those points, not isolated dots between gaps.
   const data: Trace[] = [...metrics].map(([name, values]) => {

@@ -117,6 +117,11 @@ test("plot.losses: loss on the left axis, accuracy on a second axis, x from step
   const keras = plot.losses({ loss: [1, 0.5], val_loss: [1.2, 0.8], accuracy: [0.5, 0.7] }).figure;
   assert.deepEqual(keras.data.map((t) => [t.name, t.x, t.yaxis]), [["loss", [0, 1], undefined], ["val_loss", [0, 1], undefined], ["accuracy", [0, 1], "y2"]]);
   assert.throws(() => plot.losses([{ step: 0, loss: "high" as unknown as number }]), /history\[0\]\.loss must be a number, got string/);
+  // SGD's history.epochs carries throughput and counts too: only loss and accuracy are drawn, unless asked.
+  const epochs = [{ epoch: 0, loss: 0.5, correct: 9000, total: 10000, accuracy: 0.9, samplesPerSecond: 12000 }];
+  assert.deepEqual(plot.losses(epochs).figure.data.map((t) => t.name), ["loss", "accuracy"]);
+  assert.deepEqual(plot.losses(epochs, { metrics: ["correct"] }).figure.data.map((t) => t.name), ["correct"]);
+  assert.throws(() => plot.losses(epochs, { metrics: ["lr"] }), /no field lr in the history \(it has loss, correct, total, accuracy, samplesPerSecond\)/);
   const image = png(plot.losses(history)[JUPYTER_DISPLAY]());
   assert.ok(countColor(image, BLUE) > 200 && countColor(image, ORANGE) > 50);
 });

@@ -4,7 +4,7 @@
 // is built. REDUCE and NEWOBJ only ever call the allowlisted handlers, which build plain data.
 //
 // Python values become JS values: None → null, bool → boolean, int → number (bigint past 2^53),
-// float → number, str → string, bytes → Uint8Array, list/tuple → array (tuples frozen), dict → Map,
+// float → number, str → string, bytes → Uint8Array, list/tuple → array (see isTuple), dict → Map,
 // set/frozenset → Set, and allowlisted objects → whatever their handler builds (a PyObject).
 
 /** A value built by the unpickler. */
@@ -248,7 +248,7 @@ class Unpickler {
     for (let i = 0; i < items.length; i += 2) dict.set(items[i], items[i + 1]);
   }
   private appendItems(list: PyValue, items: PyValue[]): void {
-    if (!Array.isArray(list) || Object.isFrozen(list)) this.fail(`APPEND(S) on ${describe(list)}, which is not a list`);
+    if (!Array.isArray(list) || isTuple(list)) this.fail(`APPEND(S) on ${describe(list)}, which is not a list`);
     for (const item of items) list.push(item);
   }
 
@@ -397,9 +397,18 @@ class Unpickler {
   }
 }
 
-/** A Python tuple: an array frozen so APPEND cannot change it (and `describe` can tell it from a list). */
+// Tuples are plain arrays remembered in a WeakSet, so APPEND refuses them and `describe` can tell them
+// from lists, while the arrays a caller gets stay ordinary (not frozen, no extra keys).
+const tuples = new WeakSet<PyValue[]>();
+
+/** A Python tuple. */
 export function tuple(items: PyValue[]): PyValue[] {
-  return Object.freeze(items) as PyValue[];
+  tuples.add(items);
+  return items;
+}
+
+export function isTuple(v: PyValue): boolean {
+  return Array.isArray(v) && tuples.has(v);
 }
 
 // ── helpers for the protocol-0 text forms ──
@@ -463,7 +472,7 @@ export function describe(v: PyValue | undefined): string {
   if (v instanceof PyGlobal) return `global ${v.qualifiedName}`;
   if (v instanceof PyObject) return `a ${v.constructor.name}`;
   if (v instanceof Uint8Array) return `bytes of length ${v.length}`;
-  if (Array.isArray(v)) return `${Object.isFrozen(v) ? "tuple" : "list"} of length ${v.length}`;
+  if (Array.isArray(v)) return `${isTuple(v) ? "tuple" : "list"} of length ${v.length}`;
   if (v instanceof Map) return `dict of ${v.size} items`;
   if (v instanceof Set) return `set of ${v.size} items`;
   if (typeof v === "string") return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);

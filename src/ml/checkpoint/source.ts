@@ -37,7 +37,8 @@ export class FileSource {
    */
   read(offset: number, length: number, part: string): Uint8Array {
     this.check(offset, length, part);
-    const out = new Uint8Array(length);
+    // uninitialised memory (the read fills all of it): zero-filling first would touch every page twice
+    const out = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
     const fd = this.open();
     for (let done = 0; done < length; ) {
       // readSync takes at most 2 GiB at a time

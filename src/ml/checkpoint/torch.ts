@@ -123,7 +123,7 @@ export function readTorchZip(source: FileSource): CheckpointParts {
     const entry = entries.get(name);
     if (!entry) throw new CheckpointError(source.path, `storage ${key}`, null, `the pickle refers to zip entry ${name}, which the archive does not have`);
     if (entry.size < numel * itemSize[dtype]) {
-      throw new CheckpointError(source.path, `storage ${key}`, entry.dataOffset, `${numel} ${dtype} elements need ${numel * itemSize[dtype]} bytes, entry ${name} holds ${entry.size}`);
+      throw new CheckpointError(source.path, `storage ${key}`, entry.localOffset, `${numel} ${dtype} elements need ${numel * itemSize[dtype]} bytes, entry ${name} holds ${entry.size}`);
     }
     return cached(storages, key, () => new StorageRef(key, dtype, numel, (at, count, part) => zipRange(source, entry, at * itemSize[dtype], count * itemSize[dtype], part)));
   };

@@ -8,8 +8,10 @@ import { CheckpointError, FileSource } from "./source";
 
 export interface ZipEntry {
   name: string;
-  /** Where the entry's (possibly compressed) data begins in the file. */
-  dataOffset: number;
+  /** Where the entry's local header is; its data follows the header's name and extra field. */
+  localOffset: number;
+  /** Where the (possibly compressed) data begins: known once the local header is read (`dataOffset`). */
+  dataStart?: number;
   compressedSize: number;
   size: number;
   method: number;
@@ -88,34 +90,45 @@ export function readZipDirectory(source: FileSource): Map<string, ZipEntry> {
     }
     p += 46 + nameLen + extraLen + commentLen;
     if (method !== 0 && method !== 8) fail(`entry ${name}`, localOffset, `compression method ${method} is not supported (only stored and deflate)`);
-    const local = new DataView(source.read(localOffset, 30, `zip local header of ${name}`).buffer);
-    if (local.getUint32(0, true) !== LOCAL) fail(`local header of ${name}`, localOffset, "bad signature");
-    const dataOffset = localOffset + 30 + local.getUint16(26, true) + local.getUint16(28, true);
-    if (dataOffset + compressedSize > source.size) {
-      fail(`entry ${name}`, dataOffset, `${compressedSize} bytes run past the end of the file (${source.size} bytes): truncated`);
+    if (localOffset + 30 + compressedSize > source.size) {
+      fail(`entry ${name}`, localOffset, `${compressedSize} bytes run past the end of the file (${source.size} bytes): truncated`);
     }
-    entries.set(name, { name, dataOffset, compressedSize, size, method });
+    entries.set(name, { name, localOffset, compressedSize, size, method });
   }
   return entries;
 }
 
+/** Where an entry's data begins; its local header is read (and checked) the first time it is needed. */
+export function dataOffset(source: FileSource, entry: ZipEntry): number {
+  if (entry.dataStart !== undefined) return entry.dataStart;
+  const local = new DataView(source.read(entry.localOffset, 30, `zip local header of ${entry.name}`).buffer);
+  if (local.getUint32(0, true) !== LOCAL) {
+    throw new CheckpointError(source.path, `zip local header of ${entry.name}`, entry.localOffset, "bad signature");
+  }
+  const start = entry.localOffset + 30 + local.getUint16(26, true) + local.getUint16(28, true);
+  if (start + entry.compressedSize > source.size) {
+    throw new CheckpointError(source.path, `zip entry ${entry.name}`, start, `${entry.compressedSize} bytes run past the end of the file (${source.size} bytes): truncated`);
+  }
+  return (entry.dataStart = start);
+}
+
 /** The whole (inflated) content of an entry. */
 export function readZipEntry(source: FileSource, entry: ZipEntry): Uint8Array {
-  const raw = source.read(entry.dataOffset, entry.compressedSize, `zip entry ${entry.name}`);
+  const raw = source.read(dataOffset(source, entry), entry.compressedSize, `zip entry ${entry.name}`);
   if (entry.method === 0) return raw;
   try {
     const out = zlib.inflateRawSync(raw);
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (e) {
-    throw new CheckpointError(source.path, `zip entry ${entry.name}`, entry.dataOffset, `deflate stream is corrupt: ${(e as Error).message}`);
+    throw new CheckpointError(source.path, `zip entry ${entry.name}`, dataOffset(source, entry), `deflate stream is corrupt: ${(e as Error).message}`);
   }
 }
 
 /** `length` bytes at `offset` inside an entry: straight from the file when stored. */
 export function readZipRange(source: FileSource, entry: ZipEntry, offset: number, length: number, part: string): Uint8Array {
   if (offset + length > entry.size) {
-    throw new CheckpointError(source.path, part, entry.dataOffset + offset, `needs bytes up to ${offset + length} of zip entry ${entry.name}, which holds ${entry.size}`);
+    throw new CheckpointError(source.path, part, dataOffset(source, entry) + offset, `needs bytes up to ${offset + length} of zip entry ${entry.name}, which holds ${entry.size}`);
   }
-  if (entry.method === 0) return source.read(entry.dataOffset + offset, length, part);
+  if (entry.method === 0) return source.read(dataOffset(source, entry) + offset, length, part);
   return readZipEntry(source, entry).slice(offset, offset + length);
 }

@@ -15,5 +15,6 @@ export interface LanguageResponse {
 }
 
 export type CompileResult =
-  | { ok: true; js: string; sourceMap: string }
+  /** warning: shown on the cell's stderr before it runs (e.g. it could not be type-checked). */
+  | { ok: true; js: string; sourceMap: string; warning?: string }
   | { ok: false; error: CellError };

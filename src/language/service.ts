@@ -131,13 +131,20 @@ export class CellLanguageService {
 
   /** Type-checks (unless `// @ts-nocheck`) and compiles a cell; on success its declarations enter the prelude. */
   compile(code: string, fileName: string): CompileResult {
-    const { sourceFile, diagnostics } = this.check(code);
-    const errors = diagnostics.filter((d) => d.category === ts.DiagnosticCategory.Error &&
+    let checked: { sourceFile: ts.SourceFile; diagnostics: (ts.Diagnostic & { source?: string })[] } | undefined;
+    let checkFailure = "";
+    try {
+      checked = this.check(code);
+    } catch (e) {
+      // A crash inside the checker must not make the cell impossible to run: run it unchecked, and say so.
+      checkFailure = `[tensorbook: type checking crashed, the cell ran unchecked: ${e instanceof Error ? e.message : String(e)}]\n`;
+    }
+    const errors = (checked?.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error &&
       (!isNoCheck(code) || d.source === "syntax"));
     if (errors.length > 0) return { ok: false, error: diagnosticsError(errors, code, fileName) };
     const compiled = compileCell(code, fileName);
-    this.record(sourceFile);
-    return { ok: true, js: compiled.js, sourceMap: compiled.sourceMap };
+    if (checked !== undefined) this.record(checked.sourceFile);
+    return { ok: true, js: compiled.js, sourceMap: compiled.sourceMap, ...(checkFailure !== "" ? { warning: checkFailure } : {}) };
   }
 
   /** Puts `code` in the cell file; diagnostics are in the cell's own coordinates (start = offset in code). */

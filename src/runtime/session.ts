@@ -9,6 +9,7 @@ import { Worker } from "node:worker_threads";
 import type { CellIO, CompleteResult, Engine, ExecuteOptions, ExecuteOutcome, InspectResult, IsCompleteResult } from "./engine";
 import type { FromWorker, ToWorker, WorkerConfig } from "./messages";
 import { LanguageClient } from "../language/client";
+import type { CompileResult } from "../language/protocol";
 
 export interface EngineOptions {
   /** The notebook's folder: imports resolve from here upward, relative files load from here. */
@@ -61,7 +62,14 @@ class Session implements Engine {
     });
     const running = this.running!;
     const fileName = `Cell In[${options.executionCount}]`;
-    const compiled = await this.language.compile(code, fileName);
+    let compiled: CompileResult;
+    try {
+      compiled = await this.language.compile(code, fileName);
+    } catch (e) {
+      this.running = undefined;
+      const message = e instanceof Error ? e.message : String(e);
+      return { status: "error", ename: "TensorbookInternalError", evalue: `compiling the cell failed: ${message}`, traceback: [`TensorbookInternalError: compiling the cell failed: ${message}`] };
+    }
     if (running.interrupted) {
       this.running = undefined;
       return INTERRUPTED;
@@ -70,6 +78,7 @@ class Session implements Engine {
       this.running = undefined;
       return { status: "error", ...compiled.error };
     }
+    if (compiled.warning !== undefined) io.output({ type: "stream", name: "stderr", text: compiled.warning });
     running.phase = "run";
     Atomics.store(this.flagView, 0, 0);
     const message: ToWorker = {
@@ -132,6 +141,8 @@ class Session implements Engine {
 
   async shutdown(): Promise<void> {
     this.dead ??= new Error("the session was shut down");
+    // A cell still running gets its reply (the kernel awaits it), then the threads go.
+    this.running?.done({ status: "error", ename: "DeadKernelError", evalue: this.dead.message, traceback: [`DeadKernelError: ${this.dead.message}`] });
     await Promise.all([this.cellWorker.terminate(), this.language.shutdown()]);
   }
 }

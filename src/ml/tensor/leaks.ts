@@ -44,13 +44,21 @@ export function leakNote(start: { numTensors: number; numBytes: number }, end: {
 
 registerCellHooks("tensorbook.tensorLeaks", {
   onCellStart() {
-    const m = tf.memory();
-    before = { numTensors: m.numTensors, numBytes: m.numBytes };
+    before = undefined;
+    // tf.memory() asks the current backend; before one is selected (or when selection failed) there is
+    // nothing to count, and a hook must not fail every cell for it.
+    try {
+      const m = tf.memory();
+      before = { numTensors: m.numTensors, numBytes: m.numBytes };
+    } catch { /* no backend yet */ }
   },
   onCellEnd() {
     if (!enabled || before === undefined) return;
-    const note = leakNote(before, tf.memory());
+    const start = before;
     before = undefined;
+    let end: tf.MemoryInfo;
+    try { end = tf.memory(); } catch { return; }
+    const note = leakNote(start, end);
     if (note !== undefined) process.stderr.write(note);
   },
 });

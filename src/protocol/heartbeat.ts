@@ -5,17 +5,23 @@
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 
 export class Heartbeat {
-  private constructor(private readonly worker: Worker) {}
+  private readonly worker: Worker;
 
-  /** Binds `endpoint` on a new thread; resolves once it listens, rejects with the bind error. */
-  static start(endpoint: string): Promise<Heartbeat> {
-    const worker = new Worker(__filename, { workerData: { endpoint } });
-    return new Promise((resolve, reject) => {
-      worker.once("message", (message: { ok: boolean; error?: string }) => {
-        if (message.ok) resolve(new Heartbeat(worker));
+  /** Whether the thread bound its socket; rejects with the bind error. */
+  readonly ready: Promise<void>;
+
+  /**
+   * Binds `endpoint` on a new thread. Returns at once: the kernel answers kernel_info while the thread
+   * boots (a client pings the heartbeat only after it is connected; zeromq queues the ping until then).
+   */
+  constructor(endpoint: string) {
+    this.worker = new Worker(__filename, { workerData: { endpoint } });
+    this.ready = new Promise((resolve, reject) => {
+      this.worker.once("message", (message: { ok: boolean; error?: string }) => {
+        if (message.ok) resolve();
         else reject(new Error(`heartbeat: cannot bind ${endpoint}: ${message.error}`));
       });
-      worker.once("error", reject);
+      this.worker.once("error", reject);
     });
   }
 
@@ -25,6 +31,11 @@ export class Heartbeat {
    * throwing an instance of 'Napi::Error'").
    */
   async stop(): Promise<void> {
+    try {
+      await this.ready;
+    } catch {
+      return; // it never bound, and its thread has ended
+    }
     const exited = new Promise((resolve) => this.worker.once("exit", resolve));
     this.worker.postMessage("stop");
     await exited;

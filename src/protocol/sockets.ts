@@ -67,8 +67,9 @@ export class KernelSockets {
     const signer = new Signer(info.key, info.signature_scheme);
     const sockets = { shell: new zmq.Router(), control: new zmq.Router(), stdin: new zmq.Router(), iopub: new zmq.Publisher() };
     for (const socket of Object.values(sockets)) socket.linger = 1000;
-    const [heartbeat] = await Promise.all([
-      Heartbeat.start(endpoint(info, info.hb_port)),
+    const heartbeat = new Heartbeat(endpoint(info, info.hb_port));
+    heartbeat.ready.catch((e: Error) => log(`tensorbook kernel: ${e.message}; frontends will think the kernel died`));
+    await Promise.all([
       sockets.shell.bind(endpoint(info, info.shell_port)),
       sockets.control.bind(endpoint(info, info.control_port)),
       sockets.stdin.bind(endpoint(info, info.stdin_port)),

@@ -15,7 +15,7 @@ import * as path from "node:path";
 import ts from "typescript";
 import type { CellError, CompleteResult, InspectResult, IsCompleteResult } from "../runtime/engine";
 import { packageRoot } from "../paths";
-import { isComplete } from "./complete";
+import { isComplete } from "./is-complete";
 import { GLOBALS_D_TS } from "./globals";
 import type { CompileResult } from "./protocol";
 import { boundNames, compileCell, isNoCheck } from "./transform";

@@ -58,6 +58,7 @@ function parseArgs(argv: string[]): Args {
   }
   if (input === undefined) throw new UsageError("which notebook? give NOTEBOOK.ipynb");
   if (inplace && output !== undefined) throw new UsageError("-o and --inplace exclude each other");
+  if (html !== undefined && html.endsWith(".ipynb")) throw new UsageError(`--html ${html}: the page would overwrite a notebook; give it a .html name`);
   const resolvedInput = path.resolve(input);
   const resolvedOutput = inplace ? resolvedInput
     : output !== undefined ? path.resolve(output)
@@ -111,8 +112,7 @@ export async function main(argv: string[]): Promise<number> {
     } else {
       // The cell ignores the interrupt: save what ran and leave. Written synchronously, before exiting.
       terminal.note("stopping without waiting for the cell");
-      save(nb, args);
-      process.exit(130);
+      process.exit(save(nb, args) ? 130 : 1);
     }
   };
   process.on("SIGINT", onSigint);
@@ -123,8 +123,9 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     process.off("SIGINT", onSigint);
   }
-  save(nb, args);
+  const saved = save(nb, args);
   await shutdown(engine, result.engineStuck);
+  if (!saved) return 1;
 
   if (args.html !== undefined && !(await exportPage(nb, args, args.html))) return 1;
   return report(result, args);
@@ -135,9 +136,16 @@ async function createEngine(cwd: string): Promise<Engine> {
   return (await import("../runtime/index.js")).createEngine({ cwd });
 }
 
-function save(nb: Notebook, args: Args): void {
+/** Writes the executed notebook; false (said on stderr) when it cannot, e.g. a folder that is not writable. */
+function save(nb: Notebook, args: Args): boolean {
   setTensorbookMetadata(nb);
-  writeNotebook(args.output, nb);
+  try {
+    writeNotebook(args.output, nb);
+    return true;
+  } catch (err) {
+    console.error(`tensorbook run: ${(err as Error).message}; the input ${shown(args.input)} is unchanged`);
+    return false;
+  }
 }
 
 async function shutdown(engine: Engine, stuck: boolean): Promise<void> {

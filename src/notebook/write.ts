@@ -21,7 +21,11 @@ export function writeNotebook(file: string, nb: Notebook): void {
 /** Writes `text` to `file` through a temp file in the same folder (rename is atomic only within one filesystem). */
 export function writeFileAtomic(file: string, text: string): void {
   const dir = path.dirname(path.resolve(file));
-  fs.mkdirSync(dir, { recursive: true });
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new Error(`cannot write ${file}: cannot make its folder: ${(err as Error).message}`);
+  }
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.tmp`);
   let mode = 0o644;
   try {

@@ -3,7 +3,9 @@
 // network.py's mnist_loader hands SGD a list of (x, y) with x a (784, 1) column and y a one-hot (10, 1)
 // column, and hands evaluate a list of (x, label). Cells keep exactly those shapes, as tf.Tensors; the
 // batched trainer reads each tensor's values once and keeps them (a WeakMap, so they go when the tensor
-// does), then copies rows into a mini-batch buffer each step.
+// does), then copies rows into a mini-batch buffer each step. tfjs tensors are immutable, so a cached copy
+// never goes stale. On the cpu backend dataSync() returns the tensor's own array (no copy); on wasm it is
+// a copy, so a dataset is held twice while its tensors live.
 import type * as tf from "@tensorflow/tfjs";
 
 /** A training sample: x of shape [n_in, 1], y one-hot of shape [n_out, 1]. */

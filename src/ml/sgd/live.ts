@@ -70,15 +70,18 @@ export class Training {
     if (options.progress ?? rich) this.bar = new Progress(undefined, { total: shape.epochs * shape.n, desc: "samples" });
   }
 
-  /** Between mini-batches: the interrupt check, and now and then a turn of the event loop. */
-  async afterMiniBatch(m: number): Promise<void> {
+  /**
+   * Between mini-batches: the interrupt check, and now and then a turn of the event loop — returned as a
+   * promise to await, undefined otherwise (a promise per mini-batch would cost more than a small step).
+   */
+  afterMiniBatch(m: number): Promise<void> | undefined {
     this.bar?.update(m);
     checkInterrupt();
-    const now = performance.now();
-    if (now - this.lastYield < YIELD_EVERY_MS) return;
-    await yieldToEventLoop();
-    checkInterrupt();
-    this.lastYield = performance.now();
+    if (performance.now() - this.lastYield < YIELD_EVERY_MS) return undefined;
+    return yieldToEventLoop().then(() => {
+      checkInterrupt();
+      this.lastYield = performance.now();
+    });
   }
 
   /** After an epoch's last mini-batch: `evaluate` (when there is test data) runs off the training clock. */

@@ -156,7 +156,7 @@ export class Network {
   updateMiniBatchBatched(miniBatch: readonly TrainingPair[], eta: number): void {
     const { xs, ys } = this.readTraining(checkPairs(miniBatch, "miniBatch"), "miniBatch");
     this.pullFromTensors();
-    this.step(xs, ys, identity(miniBatch.length), eta);
+    this.step(xs, ys, identity(miniBatch.length), 0, miniBatch.length, eta);
     this.pushToTensors();
   }
 
@@ -164,7 +164,7 @@ export class Network {
   backpropMiniBatch(miniBatch: readonly TrainingPair[]): Gradients {
     const { xs, ys } = this.readTraining(checkPairs(miniBatch, "miniBatch"), "miniBatch");
     this.pullFromTensors();
-    const m = this.load(xs, ys, identity(miniBatch.length));
+    const m = this.load(xs, ys, identity(miniBatch.length), 0, miniBatch.length);
     this.trainer.forward(m);
     this.trainer.backward(m);
     const nablaB = this.flat.biases.map((b) => new Float32Array(b.length));
@@ -198,12 +198,14 @@ export class Network {
         this.random.shuffle(order); // random.shuffle(training_data)
         let cost = 0;
         for (let k = 0; k < n; k += miniBatchSize) {
-          const miniBatch = order.subarray(k, k + miniBatchSize); // training_data[k:k+mini_batch_size]
-          cost += this.batched ? this.step(xs, ys, miniBatch, eta) : this.stepPerSample(trainingData, miniBatch, eta);
-          await training.afterMiniBatch(miniBatch.length);
+          const m = Math.min(miniBatchSize, n - k); // mini_batch = training_data[k:k+mini_batch_size]
+          cost += this.batched ? this.step(xs, ys, order, k, m, eta) : this.stepPerSample(trainingData, order.subarray(k, k + m), eta);
+          const turn = training.afterMiniBatch(m); // a promise only when the event loop gets a turn
+          if (turn !== undefined) await turn;
         }
         this.pushToTensors();
         await training.endEpoch(j, cost / n, testData !== undefined ? () => this.evaluate(testData) : undefined);
+        this.pullFromTensors(); // onEpoch may have assigned weights or biases
       }
     } finally {
       this.pushToTensors(); // interrupted or not, a cell sees the weights learned so far
@@ -238,9 +240,9 @@ export class Network {
 
   // ── the typed-array path ──
 
-  /** One batched update_mini_batch on the samples `indices` picks; returns the mini-batch's summed cost. */
-  private step(xs: Float32Array[], ys: Float32Array[], indices: Int32Array, eta: number): number {
-    const m = this.load(xs, ys, indices);
+  /** One batched update_mini_batch on samples order[start..start+m); returns the mini-batch's summed cost. */
+  private step(xs: Float32Array[], ys: Float32Array[], order: Int32Array, start: number, m: number, eta: number): number {
+    this.load(xs, ys, order, start, m);
     this.trainer.forward(m);
     const cost = quadraticCost(this.flat, this.trainer.buffers, m);
     this.trainer.backward(m);
@@ -261,15 +263,14 @@ export class Network {
     return cost;
   }
 
-  /** Copies the picked samples into the mini-batch buffers; returns m. */
-  private load(xs: Float32Array[], ys: Float32Array[], indices: Int32Array): number {
-    const m = indices.length;
+  /** Copies samples order[start..start+m) into the mini-batch buffers; returns m. */
+  private load(xs: Float32Array[], ys: Float32Array[], order: Int32Array, start: number, m: number): number {
     const buffers = this.trainerFor(m).buffers;
     const nIn = this.sizes[0];
     const nOut = this.sizes[this.numLayers - 1];
     for (let s = 0; s < m; s++) {
-      buffers.activations[0].set(xs[indices[s]], s * nIn);
-      buffers.y.set(ys[indices[s]], s * nOut);
+      buffers.activations[0].set(xs[order[start + s]], s * nIn);
+      buffers.y.set(ys[order[start + s]], s * nOut);
     }
     return m;
   }

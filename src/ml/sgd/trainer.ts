@@ -54,8 +54,32 @@ export class BatchedTrainer {
     }
   }
 
+  /**
+   * BP1 and BP2 for the first m rows. BP2's product (w_{l+1}^T · delta_{l+1}), one row per sample, is
+   * update_layer's shape: out (m, nHere) += C (m, nNext) · A (nNext, nHere) with C = delta_{l+1}, A = w.
+   */
   backward(m: number): void {
-    backward(this.flat, this.buffers, m);
+    if (this.simd === null) return backward(this.flat, this.buffers, m);
+    const { weights } = this.flat;
+    const { activations, deltas, y } = this.buffers;
+    const L = weights.length;
+    const aL = activations[L];
+    const deltaL = deltas[L - 1];
+    for (let k = 0; k < m * this.sizes[L]; k++) {
+      const a = aL[k];
+      deltaL[k] = (a - y[k]) * a * (1 - a); // cost_derivative(a, y) * sigmoid_prime(z)
+    }
+    for (let l = L - 1; l >= 1; l--) {
+      const nHere = this.sizes[l];
+      const dHere = deltas[l - 1];
+      const aHere = activations[l];
+      dHere.fill(0, 0, m * nHere);
+      this.simd.updateLayer(dHere.byteOffset, deltas[l].byteOffset, weights[l].byteOffset, this.sizes[l + 1], nHere, m);
+      for (let k = 0; k < m * nHere; k++) {
+        const a = aHere[k];
+        dHere[k] *= a * (1 - a); // * sigmoid_prime(z)
+      }
+    }
   }
 
   /** w - (eta/len(mini_batch))*nw and b - (eta/len(mini_batch))*nb, nw and nb from the last backward. */

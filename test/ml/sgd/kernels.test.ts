@@ -38,6 +38,7 @@ for (const [sizes, m] of [[[784, 30, 10], 10], [[64, 30, 10], 7], [[6, 5, 4, 3],
         t.update(m, 3.0);
       }
       simd.buffers.activations.forEach((a, l) => assertClose(a.subarray(0, m * sizes[l]), js.buffers.activations[l].subarray(0, m * sizes[l]), 1e-5, `step ${step} a[${l}]`));
+      simd.buffers.deltas.forEach((d, l) => assertClose(d.subarray(0, m * sizes[l + 1]), js.buffers.deltas[l].subarray(0, m * sizes[l + 1]), 1e-5, `step ${step} delta[${l}]`));
     }
     simd.flat.weights.forEach((w, l) => assertClose(w, js.flat.weights[l], 1e-5, `weights[${l}]`));
     simd.flat.biases.forEach((b, l) => assertClose(b, js.flat.biases[l], 1e-5, `biases[${l}]`));

@@ -1,60 +1,12 @@
 // A restricted unpickler: the opcode machine of Python's pickle (protocols 0–5, as Lib/pickletools.py
 // documents them), with no way to run code from the file. Every GLOBAL / STACK_GLOBAL / INST is looked up
 // in an allowlist the caller passes; anything else is refused with its module and name, before any value
-// is built. REDUCE and NEWOBJ only ever call the allowlisted handlers, which build plain data.
-//
-// Python values become JS values: None → null, bool → boolean, int → number (bigint past 2^53),
-// float → number, str → string, bytes → Uint8Array, list/tuple → array (see isTuple), dict → Map,
-// set/frozenset → Set, and allowlisted objects → whatever their handler builds (a PyObject).
+// is built. REDUCE and NEWOBJ only ever call the allowlisted handlers, which build plain data (the JS
+// forms of Python values are in pyvalue.ts).
+import { GlobalTable, PyGlobal, PyObject, PyValue, attributes, describe, isTuple, tuple } from "./pyvalue";
 
-/** A value built by the unpickler. */
-export type PyValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | Uint8Array
-  | PyValue[]
-  | Map<PyValue, PyValue>
-  | Set<PyValue>
-  | PyObject;
-
-/** An object an allowlisted global built; `setState` is BUILD (Python's `__setstate__`). */
-export abstract class PyObject {
-  setState(state: PyValue): void {
-    throw new Error(`${this.constructor.name} does not accept BUILD state ${describe(state)}`);
-  }
-}
-
-/** An allowlisted global: a class or function the pickle may name and call. */
-export abstract class PyGlobal extends PyObject {
-  constructor(readonly module: string, readonly name: string) {
-    super();
-  }
-  /** REDUCE / NEWOBJ: `args` are positional, `kwargs` only come from NEWOBJ_EX. */
-  abstract call(args: PyValue[], kwargs?: Map<PyValue, PyValue>): PyValue;
-  get qualifiedName(): string {
-    return `${this.module}.${this.name}`;
-  }
-}
-
-/** A global given as a function; for the common case of a handler with no state of its own. */
-export class PyFunction extends PyGlobal {
-  constructor(module: string, name: string, private readonly fn: (args: PyValue[], kwargs?: Map<PyValue, PyValue>) => PyValue) {
-    super(module, name);
-  }
-  call(args: PyValue[], kwargs?: Map<PyValue, PyValue>): PyValue {
-    return this.fn(args, kwargs);
-  }
-}
-
-/** The allowlist: "module name" → handler. Python 2 module names (`__builtin__`, `copy_reg`) are aliased. */
-export type GlobalTable = ReadonlyMap<string, PyGlobal>;
-
-export function globalTable(...globals: PyGlobal[]): Map<string, PyGlobal> {
-  return new Map(globals.map((g) => [`${g.module} ${g.name}`, g]));
-}
+// the value types are part of this module's API
+export { GlobalTable, PyFunction, PyGlobal, PyObject, PyValue, attributes, describe, globalTable, isTuple, tuple } from "./pyvalue";
 
 export interface UnpickleOptions {
   /** Allowed globals. Anything else is refused. */
@@ -85,9 +37,6 @@ export class RefusedGlobalError extends PickleError {
     this.name = "RefusedGlobalError";
   }
 }
-
-/** Instance attributes BUILD gave a dict (OrderedDict subclasses such as a state_dict with `_metadata`). */
-export const attributes = new WeakMap<Map<PyValue, PyValue>, Map<PyValue, PyValue>>();
 
 const MODULE_ALIASES: { [py2: string]: string } = { __builtin__: "builtins", copy_reg: "copyreg" };
 
@@ -397,20 +346,6 @@ class Unpickler {
   }
 }
 
-// Tuples are plain arrays remembered in a WeakSet, so APPEND refuses them and `describe` can tell them
-// from lists, while the arrays a caller gets stay ordinary (not frozen, no extra keys).
-const tuples = new WeakSet<PyValue[]>();
-
-/** A Python tuple. */
-export function tuple(items: PyValue[]): PyValue[] {
-  tuples.add(items);
-  return items;
-}
-
-export function isTuple(v: PyValue): boolean {
-  return Array.isArray(v) && tuples.has(v);
-}
-
 // ── helpers for the protocol-0 text forms ──
 interface Failer {
   fail(reason: string): never;
@@ -463,18 +398,4 @@ function unescapeRawUnicode(text: string): string {
   return text.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_m, u4: string | undefined, u8: string | undefined) =>
     String.fromCodePoint(parseInt((u4 ?? u8)!, 16)),
   );
-}
-
-/** A short description of a value for error messages. */
-export function describe(v: PyValue | undefined): string {
-  if (v === null) return "None";
-  if (v === undefined) return "nothing";
-  if (v instanceof PyGlobal) return `global ${v.qualifiedName}`;
-  if (v instanceof PyObject) return `a ${v.constructor.name}`;
-  if (v instanceof Uint8Array) return `bytes of length ${v.length}`;
-  if (Array.isArray(v)) return `${isTuple(v) ? "tuple" : "list"} of length ${v.length}`;
-  if (v instanceof Map) return `dict of ${v.size} items`;
-  if (v instanceof Set) return `set of ${v.size} items`;
-  if (typeof v === "string") return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
-  return `${typeof v} ${String(v)}`;
 }

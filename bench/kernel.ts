@@ -62,29 +62,31 @@ interface Figures {
   p95: number;
 }
 
-function measure(peer: Peer): Figures {
-  const startups: number[] = [];
-  const medians: number[] = [];
-  const p95s: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const out = execFileSync(PYTHON, [driver, JSON.stringify(peer.argv), peer.code, String(cells)], { encoding: "utf8", env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" }, timeout: 180000 });
-    const { startup_s, round_trip_s } = JSON.parse(out.trim().split("\n").at(-1)!) as { startup_s: number; round_trip_s: number[] };
-    startups.push(startup_s * 1000);
-    medians.push(median(round_trip_s) * 1000);
-    p95s.push(percentile(round_trip_s, 95) * 1000);
-  }
-  // interleaved runs would be fairer on a shared machine, but each launch is independent; medians of runs
-  return { startup: median(startups), median: median(medians), p95: median(p95s) };
+interface Samples {
+  startups: number[];
+  medians: number[];
+  p95s: number[];
+}
+
+/** One launch of `peer`: its start-up and the median / p95 of its round trips, in ms. */
+function measureOnce(peer: Peer, into: Samples): void {
+  const out = execFileSync(PYTHON, [driver, JSON.stringify(peer.argv), peer.code, String(cells)], { encoding: "utf8", env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" }, timeout: 180000 });
+  const { startup_s, round_trip_s } = JSON.parse(out.trim().split("\n").at(-1)!) as { startup_s: number; round_trip_s: number[] };
+  into.startups.push(startup_s * 1000);
+  into.medians.push(median(round_trip_s) * 1000);
+  into.p95s.push(percentile(round_trip_s, 95) * 1000);
 }
 
 function main(): void {
   if (!fs.existsSync(driver)) throw new Error(`bench/kernel: ${driver} is missing`);
   console.log(`kernel bench: ${runs} launches per kernel, ${cells} trivial cells each (after 10 warm-up), Jupyter's client (jupyter_client)`);
-  const results = new Map<string, Figures>();
-  for (const peer of peers) {
-    process.stdout.write(`  measuring ${peer.name}…\n`);
-    results.set(peer.name, measure(peer));
+  // Rounds interleave the kernels, so a burst of load on a shared machine hits them all alike.
+  const samples = new Map<string, Samples>(peers.map((p) => [p.name, { startups: [], medians: [], p95s: [] }]));
+  for (let round = 1; round <= runs; round++) {
+    process.stdout.write(`  round ${round}/${runs}: ${peers.map((p) => p.name).join(", ")}\n`);
+    for (const peer of peers) measureOnce(peer, samples.get(peer.name)!);
   }
+  const results = new Map<string, Figures>([...samples].map(([name, s]) => [name, { startup: median(s.startups), median: median(s.medians), p95: median(s.p95s) }]));
   const base = results.get("ipykernel")!;
   const row = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(28) : c.padStart(20))).join("");
   console.log("\n" + row(["kernel", "start → kernel_info", "round trip median", "round trip p95"]));

@@ -14,25 +14,47 @@
 // attention writes k, v of the chunk into cache_k/cache_v[:B, start_pos : start_pos+T] and attends to
 // [0, start_pos + t] (the causal mask Meta builds with triu(diagonal=1) and hstacks after the cache).
 import { checkWeights, headDim, type LlamaWeights, type ModelArgs } from "./args";
+import { SimdKernels } from "./simd";
 
-/** out[r, i] = Σ_j w[i, j] · x[r, j] — x (R, n), w (d, n) as nn.Linear stores it, out (R, d). */
+export interface TransformerOptions {
+  /** Linear layers and attention through the WebAssembly SIMD kernels where the engine has them (default true). */
+  simd?: boolean;
+}
+
+/**
+ * out[r, i] = Σ_j w[i, j] · x[r, j] — x (R, n), w (d, n) as nn.Linear stores it, out (R, d).
+ * Four weight rows at a time share each load of x[r, j] (5 loads per 4 multiply-adds instead of 8: in JS
+ * every typed-array load is bounds-checked and widened, so loads, not flops, bound this loop), and the
+ * four sums are independent so the adds do not wait on each other.
+ */
 function matmul(out: Float32Array, x: Float32Array, w: Float32Array, R: number, n: number, d: number): void {
-  const n4 = n - (n % 4);
-  for (let i = 0; i < d; i++) {
+  let i = 0;
+  for (; i + 3 < d; i += 4) {
+    const w0 = i * n, w1 = w0 + n, w2 = w1 + n, w3 = w2 + n;
+    for (let r = 0; r < R; r++) {
+      const xr = r * n;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let j = 0; j < n; j++) {
+        const xj = x[xr + j];
+        s0 += w[w0 + j] * xj;
+        s1 += w[w1 + j] * xj;
+        s2 += w[w2 + j] * xj;
+        s3 += w[w3 + j] * xj;
+      }
+      const o = r * d + i;
+      out[o] = s0;
+      out[o + 1] = s1;
+      out[o + 2] = s2;
+      out[o + 3] = s3;
+    }
+  }
+  for (; i < d; i++) {
     const wi = i * n;
     for (let r = 0; r < R; r++) {
       const xr = r * n;
-      // four independent sums keep the adds from waiting on each other (the loop is latency bound)
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      let j = 0;
-      for (; j < n4; j += 4) {
-        s0 += w[wi + j] * x[xr + j];
-        s1 += w[wi + j + 1] * x[xr + j + 1];
-        s2 += w[wi + j + 2] * x[xr + j + 2];
-        s3 += w[wi + j + 3] * x[xr + j + 3];
-      }
-      for (; j < n; j++) s0 += w[wi + j] * x[xr + j];
-      out[r * d + i] = s0 + s1 + s2 + s3;
+      let s = 0;
+      for (let j = 0; j < n; j++) s += w[wi + j] * x[xr + j];
+      out[r * d + i] = s;
     }
   }
 }
@@ -67,36 +89,72 @@ function rope(x: Float32Array, R: number, T: number, startPos: number, heads: nu
 
 /**
  * One query row r against its batch row's cache (keys 0..last), all heads: out[r] = softmax(q·kᵀ/√hd) · v.
- * repeat_kv: query head h reads KV head floor(h / n_rep).
+ * repeat_kv: query head h reads KV head floor(h / n_rep). The weighted sum of v gathers in `acc` (float64)
+ * and is stored once: a += into the Float32Array would round and re-widen on every position.
  */
 function attention(
-  out: Float32Array, q: Float32Array, cacheK: Float32Array, cacheV: Float32Array, scores: Float64Array,
+  out: Float32Array, q: Float32Array, cacheK: Float32Array, cacheV: Float32Array, scores: Float64Array, acc: Float64Array,
   r: number, cacheRow: number, last: number, nHeads: number, nRep: number, hd: number,
 ): void {
   const dim = nHeads * hd;
   const kvDim = (nHeads / nRep) * hd;
   const scale = 1 / Math.sqrt(hd);
+  const hd4 = hd - (hd % 4);
   for (let h = 0; h < nHeads; h++) {
     const qo = r * dim + h * hd;
     const kvo = cacheRow + ((h / nRep) | 0) * hd;
     let max = -Infinity;
-    for (let p = 0; p <= last; p++) {
-      const ko = kvo + p * kvDim;
-      let s = 0;
-      for (let i = 0; i < hd; i++) s += q[qo + i] * cacheK[ko + i];
-      s *= scale;
+    for (let p = 0, ko = kvo; p <= last; p++, ko += kvDim) {
+      let s0 = 0, s1 = 0;
+      let i = 0;
+      for (; i < hd4; i += 4) {
+        s0 += q[qo + i] * cacheK[ko + i] + q[qo + i + 2] * cacheK[ko + i + 2];
+        s1 += q[qo + i + 1] * cacheK[ko + i + 1] + q[qo + i + 3] * cacheK[ko + i + 3];
+      }
+      for (; i < hd; i++) s0 += q[qo + i] * cacheK[ko + i];
+      const s = (s0 + s1) * scale;
       scores[p] = s;
       if (s > max) max = s;
     }
     let sum = 0;
     for (let p = 0; p <= last; p++) sum += (scores[p] = Math.exp(scores[p] - max));
-    const o = r * dim + h * hd;
-    for (let i = 0; i < hd; i++) out[o + i] = 0;
-    for (let p = 0; p <= last; p++) {
-      const a = scores[p] / sum;
-      const vo = kvo + p * kvDim;
-      for (let i = 0; i < hd; i++) out[o + i] += a * cacheV[vo + i];
+    acc.fill(0);
+    for (let p = 0, vo = kvo; p <= last; p++, vo += kvDim) {
+      const a = scores[p];
+      for (let i = 0; i < hd; i++) acc[i] += a * cacheV[vo + i];
     }
+    const o = r * dim + h * hd;
+    const inv = 1 / sum;
+    for (let i = 0; i < hd; i++) out[o + i] = acc[i] * inv;
+  }
+}
+
+/**
+ * The same attention through the SIMD kernels, for caches that live in their memory: q·k for every cached
+ * position (wasm), the softmax's exp (JS: wasm has no exp), Σ p·v (wasm), then one 1/sum scale per head.
+ * qRow (dim), scores (max_seq_len) and headOut (dim) are views into the kernels' memory.
+ */
+function attentionSimd(
+  kernels: SimdKernels, out: Float32Array, q: Float32Array, cacheK: Float32Array, cacheV: Float32Array,
+  qRow: Float32Array, scores: Float32Array, headOut: Float32Array,
+  r: number, cacheRow: number, last: number, nHeads: number, nRep: number, hd: number,
+): void {
+  const dim = nHeads * hd;
+  const kvDim = (nHeads / nRep) * hd;
+  const scale = 1 / Math.sqrt(hd);
+  const count = last + 1;
+  qRow.set(q.subarray(r * dim, (r + 1) * dim));
+  for (let h = 0; h < nHeads; h++) {
+    const kvo = (cacheRow + ((h / nRep) | 0) * hd) * 4;
+    kernels.scores(scores.byteOffset, qRow.byteOffset + h * hd * 4, cacheK.byteOffset + kvo, kvDim * 4, count, hd * 4);
+    let max = -Infinity;
+    for (let p = 0; p < count; p++) if (scores[p] > max) max = scores[p];
+    let sum = 0;
+    for (let p = 0; p < count; p++) sum += (scores[p] = Math.exp((scores[p] - max) * scale));
+    const o = h * hd;
+    kernels.wsum(headOut.byteOffset + o * 4, scores.byteOffset, cacheV.byteOffset + kvo, kvDim * 4, count, hd * 4);
+    const inv = 1 / sum;
+    for (let i = 0; i < hd; i++) out[r * dim + o + i] = headOut[o + i] * inv;
   }
 }
 
@@ -123,17 +181,55 @@ export class Transformer {
   private hb2 = new Float32Array(0); // (R, hidden_dim)
   private logits = new Float32Array(0); // (R, vocab)
   private readonly scores: Float64Array; // (max_seq_len)
+  private readonly acc: Float64Array; // (head_dim)
+  // the SIMD kernels, where each weight sits in their memory (weights they cannot take stay in JS loops),
+  // and their attention scratch; the caches then live in that memory too
+  private readonly simd: SimdKernels | undefined;
+  private readonly placed = new Map<Float32Array, number>();
+  private readonly qRow: Float32Array; // (dim)
+  private readonly simdScores: Float32Array; // (max_seq_len)
+  private readonly headOut: Float32Array; // (dim)
 
-  constructor(params: ModelArgs, weights: LlamaWeights) {
+  constructor(params: ModelArgs, weights: LlamaWeights, opts: TransformerOptions = {}) {
     checkWeights(params, weights);
     this.params = params;
     this.weights = weights;
     this.headDim = headDim(params);
     this.kvDim = params.n_kv_heads * this.headDim;
-    const cacheSize = params.max_batch_size * params.max_seq_len * this.kvDim;
-    this.cacheK = weights.layers.map(() => new Float32Array(cacheSize));
-    this.cacheV = weights.layers.map(() => new Float32Array(cacheSize));
+    const { dim, hidden_dim, vocab_size, max_seq_len } = params;
+    const kvDim = this.kvDim;
+    const cacheSize = params.max_batch_size * max_seq_len * kvDim;
+    this.simd = opts.simd === false || this.headDim % 4 !== 0 ? undefined : SimdKernels.create();
+    if (this.simd) {
+      const simd = this.simd;
+      const place = (w: Float32Array, n: number, d: number): void => {
+        if (SimdKernels.fits(n, d) && !this.placed.has(w)) this.placed.set(w, simd.place(w));
+      };
+      for (const l of weights.layers) {
+        place(l.wq, dim, dim);
+        place(l.wk, dim, kvDim);
+        place(l.wv, dim, kvDim);
+        place(l.wo, dim, dim);
+        place(l.w1, dim, hidden_dim);
+        place(l.w2, hidden_dim, dim);
+        place(l.w3, dim, hidden_dim);
+      }
+      place(weights.output, dim, vocab_size);
+      const cacheAt = weights.layers.map(() => [simd.alloc(cacheSize), simd.alloc(cacheSize)]);
+      const [qRowAt, scoresAt, headOutAt] = [simd.alloc(dim), simd.alloc(max_seq_len), simd.alloc(dim)];
+      simd.seal(Math.max(dim + vocab_size, dim + hidden_dim, hidden_dim + dim));
+      this.cacheK = cacheAt.map(([k]) => simd.view(k, cacheSize));
+      this.cacheV = cacheAt.map(([, v]) => simd.view(v, cacheSize));
+      this.qRow = simd.view(qRowAt, dim);
+      this.simdScores = simd.view(scoresAt, max_seq_len);
+      this.headOut = simd.view(headOutAt, dim);
+    } else {
+      this.cacheK = weights.layers.map(() => new Float32Array(cacheSize));
+      this.cacheV = weights.layers.map(() => new Float32Array(cacheSize));
+      this.qRow = this.simdScores = this.headOut = new Float32Array(0);
+    }
     this.scores = new Float64Array(params.max_seq_len);
+    this.acc = new Float64Array(this.headDim);
     // precompute_freqs_cis: freqs = 1 / theta^(2i / head_dim); angle = pos * freqs, both float32 in Meta's
     // code (torch.outer of float32 tensors), so round the same way before taking cos/sin.
     const half = this.headDim / 2;
@@ -190,9 +286,9 @@ export class Transformer {
 
       // xq, xk, xv = wq(x), wk(x), wv(x) on attention_norm(h)
       rmsnorm(xb, x, layer.attention_norm, R, dim, norm_eps);
-      matmul(q, xb, layer.wq, R, dim, dim);
-      matmul(k, xb, layer.wk, R, dim, kvDim);
-      matmul(v, xb, layer.wv, R, dim, kvDim);
+      this.linear(q, xb, layer.wq, R, dim, dim);
+      this.linear(k, xb, layer.wk, R, dim, kvDim);
+      this.linear(v, xb, layer.wv, R, dim, kvDim);
 
       // apply_rotary_emb: view_as_complex pairs (x[2i], x[2i+1]) of each head, times freqs_cis[pos]
       rope(q, R, T, startPos, n_heads, hd, cos, sin);
@@ -208,30 +304,42 @@ export class Transformer {
       // scores = softmax(q·kᵀ / sqrt(head_dim) + mask) over keys 0..pos; output = scores · v  → xb (R, dim)
       for (let b = 0; b < B; b++) {
         for (let t = 0; t < T; t++) {
-          attention(xb, q, cacheK, cacheV, scores, b * T + t, b * max_seq_len * kvDim, startPos + t, n_heads, nRep, hd);
+          const r = b * T + t;
+          if (this.simd) {
+            attentionSimd(this.simd, xb, q, cacheK, cacheV, this.qRow, this.simdScores, this.headOut, r, b * max_seq_len * kvDim, startPos + t, n_heads, nRep, hd);
+          } else {
+            attention(xb, q, cacheK, cacheV, scores, this.acc, r, b * max_seq_len * kvDim, startPos + t, n_heads, nRep, hd);
+          }
         }
       }
 
       // h = x + wo(attention)
-      matmul(xb2, xb, layer.wo, R, dim, dim);
+      this.linear(xb2, xb, layer.wo, R, dim, dim);
       for (let i = 0; i < R * dim; i++) x[i] += xb2[i];
 
       // out = h + w2(silu(w1(ffn_norm(h))) * w3(ffn_norm(h)))
       rmsnorm(xb, x, layer.ffn_norm, R, dim, norm_eps);
-      matmul(hb, xb, layer.w1, R, dim, hidden_dim);
-      matmul(hb2, xb, layer.w3, R, dim, hidden_dim);
+      this.linear(hb, xb, layer.w1, R, dim, hidden_dim);
+      this.linear(hb2, xb, layer.w3, R, dim, hidden_dim);
       for (let i = 0; i < R * hidden_dim; i++) {
         const g = hb[i];
         hb[i] = (g / (1 + Math.exp(-g))) * hb2[i];
       }
-      matmul(xb2, hb, layer.w2, R, hidden_dim, dim);
+      this.linear(xb2, hb, layer.w2, R, hidden_dim, dim);
       for (let i = 0; i < R * dim; i++) x[i] += xb2[i];
     }
 
     // logits = output(norm(h))   (B, T, vocab)
     rmsnorm(xb, x, this.weights.norm, R, dim, norm_eps);
-    matmul(logits, xb, this.weights.output, R, dim, vocab_size);
+    this.linear(logits, xb, this.weights.output, R, dim, vocab_size);
     return logits.subarray(0, R * vocab_size);
+  }
+
+  /** nn.Linear without bias: out (R, d) = x (R, n) · wᵀ, through the SIMD kernel when w was placed there. */
+  private linear(out: Float32Array, x: Float32Array, w: Float32Array, R: number, n: number, d: number): void {
+    const at = this.placed.get(w);
+    if (at !== undefined) this.simd!.matmul(out, x, at, R, n, d);
+    else matmul(out, x, w, R, n, d);
   }
 
   /** Grows the scratch buffers to hold R = B * T rows (only when a larger chunk arrives). */

@@ -57,3 +57,21 @@ test("bad input is refused with what and where", () => {
   weights.layers[1].wk = new Float32Array(3);
   assert.throws(() => new Transformer(args, weights), /layers\.1\.attention\.wk\.weight has 3 values, expected \(8, 16\) = 128/);
 });
+
+test("the WebAssembly SIMD path and the JS loops give the same logits (within float32 summation order)", () => {
+  const simd = new Transformer(args, tinyWeights(args));
+  const js = new Transformer(args, tinyWeights(args), { simd: false });
+  const a = simd.forward([seq, seq.slice().reverse()], 0).slice();
+  const b = js.forward([seq, seq.slice().reverse()], 0).slice();
+  assert.ok(maxAbsDiff(a, b) < 1e-5, `${maxAbsDiff(a, b)}`);
+  const step = simd.forward([[3], [4]], seq.length).slice();
+  assert.ok(maxAbsDiff(step, js.forward([[3], [4]], seq.length)) < 1e-5);
+});
+
+test("shapes the SIMD kernels cannot take (head_dim 6, hidden 42) run in JS loops and still cache right", () => {
+  const odd = tinyArgs({ dim: 12, n_heads: 2, n_kv_heads: 1, hidden_dim: 42 });
+  const model = new Transformer(odd, tinyWeights(odd));
+  const full = model.forward([seq], 0).slice();
+  const last = model.forward([[seq[seq.length - 1]]], seq.length - 1);
+  assert.ok(maxAbsDiff(last, full.subarray((seq.length - 1) * odd.vocab_size)) < 1e-5);
+});

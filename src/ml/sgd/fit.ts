@@ -11,7 +11,10 @@ import * as tf from "@tensorflow/tfjs";
 import { columnValues, checkPairs, labelOf, type TestPair, type TrainingPair } from "./data";
 import { Network } from "./network";
 import { PythonRandom } from "./random";
+import { displaySink } from "../../display/channel";
+import { Progress } from "../../display/progress";
 import { checkInterrupt } from "../../runtime/interrupt";
+import { losses } from "../plot/losses";
 import { yieldToEventLoop } from "./live";
 
 /** A model: a tf.LayersModel (tf.sequential …) or a function from a batch of rows to outputs. */
@@ -52,6 +55,10 @@ export interface FitOptions {
   /** After each mini-batch, with its loss (reading the loss back costs a sync each step). */
   onStep?: (step: StepResult) => void | Promise<void>;
   onEpoch?: (epoch: FitEpochResult) => void | Promise<void>;
+  /** A live plot.losses of loss (and accuracy) per epoch, as Network.SGD's. Default: in a notebook. */
+  plot?: boolean;
+  /** A progress bar counting samples. Default: in a notebook. */
+  progress?: boolean;
 }
 
 export interface FitHistory {
@@ -74,38 +81,48 @@ export async function fit(model: Model, data: readonly TrainingPair[], options: 
   const random = new PythonRandom(options.seed ?? Math.floor(Math.random() * 0xffffffff));
   const order = Int32Array.from({ length: data.length }, (_, i) => i);
   const history: FitHistory = { epochs: [] };
+  const rich = displaySink().rich;
+  const plot = (options.plot ?? rich) ? losses([], { title: `fit: ${data.length} samples, batch ${batchSize}` }).show() : undefined;
+  const bar = (options.progress ?? rich) ? new Progress(undefined, { total: epochs * data.length, desc: "samples" }) : undefined;
   let step = 0;
   let lastYield = performance.now();
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    random.shuffle(order);
-    const start = performance.now();
-    let lossSum = 0;
-    let batches = 0;
-    for (let k = 0; k < data.length; k += batchSize) {
-      const batch = order.subarray(k, k + batchSize);
-      const cost = tf.tidy(() => {
-        const x = tf.tensor2d(gather(xs, batch, nIn), [batch.length, nIn]); // (m, n_in)
-        const y = tf.tensor2d(gather(ys, batch, nOut), [batch.length, nOut]); // (m, n_out)
-        return optimizer.minimize(() => loss(forward(x), y), true) as tf.Scalar;
-      });
-      const value = (await cost.data())[0];
-      cost.dispose();
-      lossSum += value;
-      batches++;
-      await onStep?.({ step: step++, epoch, loss: value });
-      checkInterrupt(); // Stop ends training between steps (src/runtime/interrupt.ts)
-      if (performance.now() - lastYield > 50) {
-        await yieldToEventLoop();
-        lastYield = performance.now();
+  try {
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      random.shuffle(order);
+      const start = performance.now();
+      let lossSum = 0;
+      let batches = 0;
+      for (let k = 0; k < data.length; k += batchSize) {
+        const batch = order.subarray(k, k + batchSize);
+        const cost = tf.tidy(() => {
+          const x = tf.tensor2d(gather(xs, batch, nIn), [batch.length, nIn]); // (m, n_in)
+          const y = tf.tensor2d(gather(ys, batch, nOut), [batch.length, nOut]); // (m, n_out)
+          return optimizer.minimize(() => loss(forward(x), y), true) as tf.Scalar;
+        });
+        const value = (await cost.data())[0];
+        cost.dispose();
+        lossSum += value;
+        batches++;
+        bar?.update(batch.length);
+        await onStep?.({ step: step++, epoch, loss: value });
+        checkInterrupt(); // Stop ends training between steps (src/runtime/interrupt.ts)
+        if (performance.now() - lastYield > 50) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
+        }
       }
+      const result: FitEpochResult = { epoch, loss: lossSum / batches, samplesPerSecond: data.length / ((performance.now() - start) / 1000) };
+      if (testData !== undefined) {
+        const correct = evaluateModel(forward, testData, nIn, nOut);
+        Object.assign(result, { correct, total: testData.length, accuracy: correct / testData.length });
+      }
+      history.epochs.push(result);
+      plot?.push({ epoch, loss: result.loss, ...(result.accuracy !== undefined && { accuracy: result.accuracy }) });
+      await onEpoch?.(result);
     }
-    const result: FitEpochResult = { epoch, loss: lossSum / batches, samplesPerSecond: data.length / ((performance.now() - start) / 1000) };
-    if (testData !== undefined) {
-      const correct = evaluateModel(forward, testData, nIn, nOut);
-      Object.assign(result, { correct, total: testData.length, accuracy: correct / testData.length });
-    }
-    history.epochs.push(result);
-    await onEpoch?.(result);
+  } finally {
+    bar?.close();
+    plot?.flush();
   }
   return history;
 }

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { setDisplaySink, type DisplaySink } from "../../../src/display/channel";
 import type { DisplayData } from "../../../src/display/mime";
-import { Network } from "../../../src/ml/sgd";
+import { Network, fit, nielsenSequential } from "../../../src/ml/sgd";
 import { datasets } from "../../../src/ml/datasets";
 
 before(async () => {
@@ -74,6 +74,28 @@ test("Stop between mini-batches: SGD rejects with the interrupt, the weights lea
   assert.equal(viaTensors, after);
   assert.equal(held, net.weights[0], "the same variable, updated in place");
   net.dispose();
+  for (const [x, y] of training) tf.dispose([x, y]);
+  for (const [x] of testData) x.dispose();
+});
+
+test("fit shows the same live plot and bar in a notebook", async () => {
+  const shown: DisplayData[] = [];
+  const updates: DisplayData[] = [];
+  const sink: DisplaySink = { rich: true, display: (o) => void shown.push(o), update: (o) => void updates.push(o), clearOutput: () => {} };
+  const previous = setDisplaySink(sink);
+  const { training, test: testData } = datasets.digits();
+  const model = nielsenSequential([64, 30, 10], { seed: 1 });
+  try {
+    await fit(model, training.slice(0, 200), { epochs: 2, batchSize: 10, optimizer: tf.train.sgd(3.0), testData });
+  } finally {
+    setDisplaySink(previous);
+  }
+  const plot = shown.find((o) => PLOTLY in o.data);
+  const finalPlot = updates.filter((u) => u.transient?.display_id === plot?.transient?.display_id).pop()?.data[PLOTLY] as PlotJson;
+  assert.equal(finalPlot.data.find((t) => t.name === "accuracy")?.y.length, 2);
+  const bar = shown.find((o) => !(PLOTLY in o.data));
+  assert.match(String(updates.filter((u) => u.transient?.display_id === bar?.transient?.display_id).pop()?.data["text/plain"]), /400\/400/);
+  model.dispose();
   for (const [x, y] of training) tf.dispose([x, y]);
   for (const [x] of testData) x.dispose();
 });

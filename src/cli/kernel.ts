@@ -46,24 +46,49 @@ export async function main(argv: string[]): Promise<number> {
 
   let kernel: Kernel | undefined;
   const sockets = await KernelSockets.bind(info, (channel, message) => kernel?.receive(channel, message), log);
-  const done = new Promise<number>((resolve) => {
-    kernel = new Kernel({
-      engine,
-      transport: sockets,
-      log,
-      onKernelInfo: () => engine.warm(),
-      onShutdown: async () => {
-        await sockets.close();
-        resolve(0);
-      },
-    });
+  let exit: (code: number) => void = () => {};
+  const done = new Promise<number>((resolve) => (exit = resolve));
+  kernel = new Kernel({
+    engine,
+    transport: sockets,
+    log,
+    onKernelInfo: () => engine.warm(),
+    onShutdown: async () => {
+      await sockets.close();
+      exit(0);
+    },
   });
-  kernel!.start();
+  kernel.start();
   // interrupt_mode is "message", but a terminal's Ctrl-C or `kill -INT` must interrupt, not kill.
-  process.on("SIGINT", () => kernel!.interruptCell());
+  process.on("SIGINT", () => kernel.interruptCell());
   // A frontend that never asks kernel_info still gets a warm engine soon.
   setTimeout(() => engine.warm(), 1000).unref();
+  watchParent(log, async () => {
+    await Promise.race([engine.shutdown(), new Promise((resolve) => setTimeout(resolve, 2000))]);
+    await sockets.close();
+    exit(1);
+  });
   return done;
+}
+
+/**
+ * jupyter_client passes its pid in JPY_PARENT_PID; when that process is gone (a killed notebook server) no
+ * one will ever send shutdown_request, so the kernel exits instead of lingering (ipykernel's ParentPoller).
+ */
+function watchParent(log: (line: string) => void, onGone: () => Promise<void>): void {
+  const parent = Number(process.env.JPY_PARENT_PID);
+  if (!Number.isInteger(parent) || parent <= 1) return;
+  const timer = setInterval(() => {
+    try {
+      process.kill(parent, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EPERM") return; // alive, owned by someone else
+      clearInterval(timer);
+      log(`tensorbook kernel: parent process ${parent} is gone; exiting`);
+      void onGone();
+    }
+  }, 3000);
+  timer.unref();
 }
 
 if (require.main === module) {

@@ -5,7 +5,7 @@
 // decode() turns received frames into a Message or throws a ProtocolError saying which frame is wrong;
 // encode() is its inverse. Signatures are checked here, before any JSON is parsed: a message with a bad
 // signature is never looked into, let alone acted on.
-import type { Signer } from "./signature";
+import type { DigestHistory, Signer } from "./signature";
 
 export const DELIMITER = "<IDS|MSG>";
 export const PROTOCOL_VERSION = "5.3";
@@ -66,13 +66,17 @@ function checkHeader(raw: JsonObject): Header {
   };
 }
 
-export function decode(frames: readonly Buffer[], signer: Signer): Message {
+/** `history`, when given, refuses a signature seen before (a replayed message). */
+export function decode(frames: readonly Buffer[], signer: Signer, history?: DigestHistory): Message {
   const at = frames.findIndex((frame) => frame.equals(DELIMITER_BYTES));
   if (at < 0) throw new ProtocolError(`no ${DELIMITER} delimiter among ${frames.length} frames`);
   if (frames.length < at + 6) throw new ProtocolError(`${frames.length - at - 1} frames after the delimiter, expected at least 5 (signature, header, parent_header, metadata, content)`);
   const signed = frames.slice(at + 2, at + 6);
   if (!signer.verify(frames[at + 1], signed)) {
     throw new ProtocolError(frames[at + 1].length === 0 ? "missing signature" : "invalid signature");
+  }
+  if (signer.enabled && history !== undefined && !history.add(frames[at + 1].toString("ascii"))) {
+    throw new ProtocolError("duplicate signature: a replayed message");
   }
   const [header, parent, metadata, content] = signed.map((frame, i) => parseObject(frame, PARTS[i]));
   return {

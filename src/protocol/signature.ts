@@ -34,3 +34,22 @@ export class Signer {
     return signature.length === expected.length && crypto.timingSafeEqual(signature, expected);
   }
 }
+
+/**
+ * Signatures already seen (jupyter_client's Session.digest_history): a message sent again byte for byte
+ * by someone who captured it is refused, since its valid signature proves nothing the second time. Holds
+ * the last `size` signatures (jupyter_client keeps 2**16 too).
+ */
+export class DigestHistory {
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly size = 1 << 16) {}
+
+  /** Records `signature`; false when it was already there. */
+  add(signature: string): boolean {
+    if (this.seen.has(signature)) return false;
+    this.seen.add(signature);
+    if (this.seen.size > this.size) this.seen.delete(this.seen.values().next().value as string);
+    return true;
+  }
+}

@@ -5,7 +5,7 @@ import * as zmq from "zeromq";
 import { endpoint, type Channel, type ConnectionInfo } from "./connection";
 import { Heartbeat } from "./heartbeat";
 import { decode, encode, ProtocolError, type Message } from "./message";
-import { Signer } from "./signature";
+import { DigestHistory, Signer } from "./signature";
 
 export type MessageChannel = Exclude<Channel, "hb">;
 export type Log = (line: string) => void;
@@ -47,6 +47,7 @@ class SendQueue {
 export class KernelSockets {
   private readonly queues: { [C in MessageChannel]: SendQueue };
   private closed = false;
+  private readonly history = new DigestHistory();
 
   private constructor(
     private readonly sockets: { shell: zmq.Router; control: zmq.Router; stdin: zmq.Router; iopub: zmq.Publisher },
@@ -85,7 +86,7 @@ export class KernelSockets {
       for await (const frames of socket) {
         let message: Message;
         try {
-          message = decode(frames, this.signer);
+          message = decode(frames, this.signer, this.history);
         } catch (e) {
           if (!(e instanceof ProtocolError)) throw e;
           this.log(`tensorbook kernel: dropped a message on ${channel}: ${e.message}`);

@@ -50,14 +50,14 @@ export class KernelClient {
   }
 
   /** Starts a kernel (the scripted engine unless `engine` is null: then the real runtime) and connects. */
-  static async launch(options: { engine?: string | null; key?: string } = {}): Promise<KernelClient> {
+  static async launch(options: { engine?: string | null; key?: string; env?: NodeJS.ProcessEnv } = {}): Promise<KernelClient> {
     const [shell, iopub, stdin, control, hb] = await freePorts(5);
     const info: ConnectionInfo = { transport: "tcp", ip: "127.0.0.1", shell_port: shell, iopub_port: iopub, stdin_port: stdin, control_port: control, hb_port: hb, key: options.key ?? randomUUID(), signature_scheme: "hmac-sha256" };
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tb-kernel-"));
     const file = path.join(dir, "kernel.json");
     fs.writeFileSync(file, JSON.stringify(info));
     const engine = options.engine === undefined ? FAKE_ENGINE : options.engine;
-    const child = spawn(process.execPath, [KERNEL, file, ...(engine === null ? [] : ["--engine", engine])], { stdio: ["ignore", "inherit", "pipe"], cwd: dir });
+    const child = spawn(process.execPath, [KERNEL, file, ...(engine === null ? [] : ["--engine", engine])], { stdio: ["ignore", "inherit", "pipe"], cwd: dir, env: { ...process.env, ...options.env } });
     const client = new KernelClient(info, child);
     await client.connect();
     return client;

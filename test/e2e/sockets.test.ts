@@ -3,8 +3,10 @@
 // interrupt by message and by SIGINT, shutdown. The last test runs the real runtime on `while (true) {}`.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { encode } from "../../src/protocol/message";
 import { Signer } from "../../src/protocol/signature";
 import { KernelClient } from "./client";
 
@@ -40,6 +42,18 @@ test("a forged signature is dropped and logged; the kernel keeps serving", async
   await kernel.reply(info);
   // the forged request was never acted on: nothing names it as parent
   assert.equal([...kernel.received.shell, ...kernel.iopub].some((m) => (m.parent_header as { msg_id?: string }).msg_id === forged.header.msg_id), false);
+});
+
+test("a replayed message is refused: the same signed frames act once", async () => {
+  const original = kernel.message("execute_request", { code: "print once", silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+  const frames = encode(original, new Signer(kernel.info.key));
+  kernel.sendRaw("shell", frames);
+  await kernel.reply(original);
+  kernel.sendRaw("shell", frames);
+  await kernel.waitUntil(() => kernel.stderr.includes("duplicate signature: a replayed message"));
+  const info = kernel.send("shell", "kernel_info_request", {});
+  await kernel.reply(info);
+  assert.equal(kernel.received.shell.filter((m) => (m.parent_header as { msg_id?: string }).msg_id === original.header.msg_id).length, 1);
 });
 
 test("garbage frames and bad JSON are logged, never a crash", async () => {
@@ -85,6 +99,20 @@ test("shutdown_request on control: reply echoes restart, the process exits 0", a
     assert.equal(await own.exited, 0);
   } finally {
     await own.close();
+  }
+});
+
+test("the kernel exits when the process in JPY_PARENT_PID is gone", { timeout: 20000 }, async () => {
+  const parent = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore" });
+  const orphan = await KernelClient.launch({ env: { JPY_PARENT_PID: String(parent.pid) } });
+  try {
+    assert.equal(await orphan.heartbeat(), "ping");
+    parent.kill("SIGKILL");
+    assert.equal(await orphan.exited, 1);
+    assert.match(orphan.stderr, /parent process \d+ is gone; exiting/);
+  } finally {
+    parent.kill("SIGKILL");
+    await orphan.close();
   }
 });
 

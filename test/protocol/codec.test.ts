@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import { decode, encode, ProtocolError, type Message } from "../../src/protocol/message";
-import { Signer } from "../../src/protocol/signature";
+import { DigestHistory, Signer } from "../../src/protocol/signature";
 import { fixture, haveTool, PYTHON } from "../helpers/tools";
 
 interface Sample {
@@ -46,6 +46,19 @@ test("a signature made with another key, or any changed byte, is refused", () =>
   const short = good.map((f) => Buffer.from(f));
   short[2] = short[2].subarray(0, 10);
   assert.throws(() => decode(short, signer), { message: "invalid signature" });
+});
+
+test("a replayed message (a signature seen before) is refused", () => {
+  const history = new DigestHistory(2);
+  const [first, second] = reference.signed.map(frames);
+  decode(first, signer, history);
+  assert.throws(() => decode(first, signer, history), { name: "ProtocolError", message: "duplicate signature: a replayed message" });
+  decode(second, signer, history);
+  // only the last `size` signatures are kept
+  const other = new DigestHistory(1);
+  decode(first, signer, other);
+  decode(second, signer, other);
+  decode(first, signer, other);
 });
 
 test("an empty key means unsigned: jupyter_client's unsigned frames decode", () => {

@@ -3,7 +3,8 @@
 Meta's model.py + generate() transcribed in test/fixtures/llama/meta_llama.py (plain nn.Linear, CPU,
 float32, torch.inference_mode). Run with Debian's python3-torch:
   /usr/bin/python3 bench/generate_torch.py [--steps 256] [--runs 7] [--batch 1 8]
-Prints one JSON line: {"torch": version, "threads": n, "results": [{"batch", "tokens_per_s": [...]}]}.
+Prints one JSON line: {"torch": version, "threads": n, "results": [{"batch", "tokens_per_s": [...],
+"tokens_per_cpu_s": [...]}]} — per wall-clock second and per second of this process's CPU time.
 EOS is never reached (eos_id = vocab_size), so every run decodes exactly `steps` tokens per row.
 """
 import argparse
@@ -31,12 +32,13 @@ results = []
 for batch in args.batch:
     prompts = [[1] for _ in range(batch)]
     generate(model, prompts, 16, eos_id=never, temperature=0.0)  # warm-up
-    rates = []
+    rates, cpu_rates = [], []
     for _ in range(args.runs):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         tokens, _ = generate(model, prompts, args.steps, eos_id=never, temperature=0.0)
-        elapsed = time.perf_counter() - start
+        elapsed, cpu_elapsed = time.perf_counter() - start, time.process_time() - cpu
         assert all(len(t) == args.steps for t in tokens)
         rates.append(batch * args.steps / elapsed)
-    results.append({"batch": batch, "tokens_per_s": rates, "first_tokens": tokens[0][:8]})
+        cpu_rates.append(batch * args.steps / cpu_elapsed)
+    results.append({"batch": batch, "tokens_per_s": rates, "tokens_per_cpu_s": cpu_rates, "first_tokens": tokens[0][:8]})
 print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "results": results}))

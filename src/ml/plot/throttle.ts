@@ -39,16 +39,19 @@ registerCellHooks("tensorbook.liveUpdates", { onCellEnd: flushPendingUpdates });
 
 export class Throttle implements Flushable {
   private lastSent = -Infinity;
+  private cooldown: number;
   private timer: unknown = undefined;
   private dirty = false;
 
   /** `send` is called at most once per `intervalMs`; the latest state is the sender's to read. */
-  constructor(private readonly send: () => void, readonly intervalMs: number, private readonly clock: Clock = realClock) {}
+  constructor(private readonly send: () => void, readonly intervalMs: number, private readonly clock: Clock = realClock) {
+    this.cooldown = intervalMs;
+  }
 
   /** There is a new state: send it now if the interval has passed, else once it has (trailing edge). */
   request(): void {
     this.dirty = true;
-    const wait = this.lastSent + this.intervalMs - this.clock.now();
+    const wait = this.lastSent + this.cooldown - this.clock.now();
     if (wait <= 0) return this.fire();
     pending().add(this);
     // A synchronous loop never lets this timer run; it is then the next request() past the interval,
@@ -73,7 +76,12 @@ export class Throttle implements Flushable {
     this.timer = undefined;
     this.dirty = false;
     pending().delete(this);
-    this.lastSent = this.clock.now();
+    const start = this.clock.now();
     this.send();
+    // The wait is counted from the end of a send, and is at least 4× what the send took: a plot of 10⁵
+    // points takes longer to render than the interval, and must not turn every request into a render
+    // (the loop it watches keeps at least 80% of the time).
+    this.lastSent = this.clock.now();
+    this.cooldown = Math.max(this.intervalMs, 4 * (this.lastSent - start));
   }
 }

@@ -12,9 +12,10 @@
 // in, 30 hidden neurons, 10 outputs, one per digit.
 
 // %%
-import { Network, datasets, plot, tf, type TrainingPair } from "tensorbook";
+import { Network, datasets, fit, leakNotes, nielsenSequential, plot, tf, type TrainingPair } from "tensorbook";
 
 await tf.ready(); // tensorbook picks the backend as it loads; wait for it before the first tensor
+leakNotes(false); // the networks below keep their tensors on purpose: no "tensors left allocated" notes
 
 // training_data, test_data = mnist_loader.load_data_wrapper()   (network.py's loader, for MNIST)
 const { training, test } = datasets.digits("assets/digits.csv.gz");
@@ -121,14 +122,12 @@ console.log(`largest |Δw| between the two updates: ${largestDifference.toExpone
 //             print("Epoch {0}: {1} / {2}".format(j, self.evaluate(test_data), n_test))
 // ```
 //
-// `net.SGD` takes the same arguments and prints the same lines. Its `onEpoch` callback gets the epoch's mean
-// cost and accuracy, which we push into a live plot: it redraws in place while the network trains.
+// `net.SGD` takes the same arguments and prints the same lines. In a notebook it also draws the mean cost
+// and the test accuracy after each epoch in a plot that redraws in place while the network trains, and a
+// progress bar counting samples.
 
 // %%
-const curve = plot.losses([], { title: "[64, 30, 10] on digits, eta = 3.0" }).show();
-const history = await net.SGD(training, 15, 10, 3.0, test, {
-  onEpoch: ({ epoch, loss, accuracy }) => { curve.push({ epoch, loss, accuracy }); },
-});
+const history = await net.SGD(training, 15, 10, 3.0, test);
 
 // %% [markdown]
 // About 9 in 10 held-out digits right after a few seconds of training. The test digits were written by
@@ -144,8 +143,8 @@ const history = await net.SGD(training, 15, 10, 3.0, test, {
 const runs: { [name: string]: number[] } = {};
 for (const eta of [0.05, 3.0, 100.0]) {
   const trial = new Network([64, 30, 10], { seed: 0 });
-  const history = await trial.SGD(training, 10, 10, eta, test, { verbose: false });
-  runs[`eta = ${eta}`] = history.epochs.map((e) => e.accuracy ?? 0);
+  const trained = await trial.SGD(training, 10, 10, eta, test, { verbose: false, plot: false, progress: false });
+  runs[`eta = ${eta}`] = trained.epochs.map((e) => e.accuracy ?? 0);
   trial.dispose();
 }
 plot.line(runs, { title: "test accuracy per epoch", xTitle: "epoch", yTitle: "accuracy" })
@@ -157,51 +156,21 @@ plot.line(runs, { title: "test accuracy per epoch", xTitle: "epoch", yTitle: "ac
 //
 // ## The same network with a TensorFlow.js optimizer
 //
-// Frameworks do not make you write `backprop`: they differentiate the cost for you. Here is the same
-// `[64, 30, 10]` sigmoid network and the same quadratic cost `C = ½‖a − y‖²`, averaged over a mini-batch,
-// with `tf.train.sgd(eta)` doing the update. The mini-batch is now a matrix: 10 columns side by side.
+// Frameworks do not make you write `backprop`: they differentiate the cost for you. `nielsenSequential`
+// builds the same `[64, 30, 10]` sigmoid network as a `tf.sequential` of dense layers (starting from the
+// weights `Network` would draw with the same seed), and `fit` runs Nielsen's loop (shuffle, slice into
+// mini-batches, step, evaluate) with `tf.train.sgd(eta)` doing each update on the same quadratic cost
+// `C = ½‖a − y‖²`, averaged over the mini-batch.
 
 // %%
-const sizes = [64, 30, 10];
-const weights = sizes.slice(1).map((y, i) => tf.variable(tf.randomNormal([y, sizes[i]], 0, 1, "float32", 0)));
-const biases = sizes.slice(1).map((y, i) => tf.variable(tf.randomNormal([y, 1], 0, 1, "float32", 1)));
-
-function feedforward(x: TrainingPair[0]): TrainingPair[0] {
-  let a = x;
-  for (let i = 0; i < weights.length; i++) a = tf.sigmoid(weights[i].matMul(a).add(biases[i]));
-  return a;
-}
-
-const X = tf.concat(training.map(([x]) => x), 1); // (64, 1500): one column per sample
-const Y = tf.concat(training.map(([, y]) => y), 1); // (10, 1500)
-const Xtest = tf.concat(test.map(([x]) => x), 1); // (64, 297)
-const labels = tf.tensor1d(test.map(([, digit]) => digit), "int32");
-
-const optimizer = tf.train.sgd(3.0);
-const tfCurve = plot.losses([], { title: "the same network, tf.train.sgd(3.0)" }).show();
-let finalAccuracy = 0;
-for (let epoch = 0; epoch < 10; epoch++) {
-  const order = tf.util.createShuffledIndices(training.length);
-  let total = 0;
-  for (let k = 0; k < order.length; k += 10) {
-    const batch = tf.tensor1d(Array.from(order.slice(k, k + 10)), "int32");
-    const cost = optimizer.minimize(() => {
-      const a = feedforward(X.gather(batch, 1));
-      return a.sub(Y.gather(batch, 1)).square().sum().mul(0.5 / 10).asScalar();
-    }, true);
-    total += cost!.dataSync()[0];
-    tf.dispose([batch, cost!]);
-  }
-  const accuracy = tf.tidy(() => feedforward(Xtest).argMax(0).equal(labels).sum().dataSync()[0] / test.length);
-  tfCurve.push({ epoch, loss: total / (order.length / 10), accuracy });
-  finalAccuracy = accuracy;
-  await new Promise((resolve) => setTimeout(resolve, 0)); // let the plot update go out
-}
-console.log(`tf.train.sgd: ${(100 * finalAccuracy).toFixed(1)}% of the test digits right after 10 epochs`);
+const model = nielsenSequential([64, 30, 10], { seed: 0 });
+model.summary();
+const fitted = await fit(model, training, { epochs: 10, batchSize: 10, optimizer: tf.train.sgd(3.0), testData: test, seed: 0 });
+console.log(`after 10 epochs, net.SGD:      ${(100 * (history.epochs[9].accuracy ?? 0)).toFixed(1)}% of the test digits right`);
+console.log(`after 10 epochs, tf.train.sgd: ${(100 * (fitted.epochs[9].accuracy ?? 0)).toFixed(1)}%`);
 
 // %% [markdown]
-// After 10 epochs it is where `net.SGD` was after 10 (see its plot above), within the noise of different
-// random weights and shuffles: `optimizer.minimize` computed the same
-// gradients that `backprop` does by hand. What `backprop` shows you is *why* they are what they are.
+// The same accuracy: `optimizer.minimize` computed by automatic differentiation the gradients that
+// `backprop` computes by hand. What `backprop` shows you is *why* they are what they are.
 //
 // **Try next:** a bigger hidden layer (`[64, 100, 10]`), a smaller mini-batch, or `eta = 0.5` for 30 epochs.

@@ -15,7 +15,7 @@ export interface KernelInfo {
     version: string;
     mimetype: string;
     file_extension: string;
-    codemirror_mode: string | { name: string; typescript: boolean };
+    codemirror_mode: string;
     pygments_lexer: string;
     nbconvert_exporter: string;
   };
@@ -48,15 +48,15 @@ export function kernelInfo(): KernelInfo {
       version: typescript,
       mimetype: "text/typescript",
       file_extension: ".ts",
-      // CodeMirror 5's spec for TypeScript (JupyterLab maps it to its TypeScript mode).
-      codemirror_mode: { name: "javascript", typescript: true },
+      // A language name both editors resolve to TypeScript: JupyterLab 4's findByName and Notebook 6's
+      // CodeMirror 5 findModeByName ({name: "javascript", typescript: true} would give plain JavaScript in Lab).
+      codemirror_mode: "typescript",
       pygments_lexer: "typescript",
       nbconvert_exporter: "script",
     },
     banner: `tensorbook ${version}: TypeScript ${typescript} on Node.js ${process.versions.node}, tensors by TensorFlow.js`,
     debugger: false,
     help_links: [
-      { text: "tensorbook", url: "https://github.com/tensorbook/tensorbook#readme" },
       { text: "TypeScript handbook", url: "https://www.typescriptlang.org/docs/handbook/intro.html" },
       { text: "TensorFlow.js API", url: "https://js.tensorflow.org/api/latest/" },
       { text: "Node.js API", url: `https://nodejs.org/docs/latest-v${process.versions.node.split(".")[0]}.x/api/` },

@@ -13,15 +13,25 @@ export type TrainingPair = [x: tf.Tensor, y: tf.Tensor];
 /** A validation or test sample: x of shape [n_in, 1] and the digit it shows. */
 export type TestPair = [x: tf.Tensor, label: number];
 
-const valuesOf = new WeakMap<tf.Tensor, Float32Array>();
+// Keyed by dataId, not by tensor: a tf.Variable keeps its identity when assigned new data (a new dataId),
+// and a clone shares its source's dataId and values.
+const valuesOf = new WeakMap<object, Float32Array>();
+
+/** The values of any tensor as float32, read once per data (dataSync here; prefetchValues for WebGPU). */
+export function tensorValues(t: tf.Tensor): Float32Array {
+  const cached = valuesOf.get(t.dataId);
+  if (cached !== undefined) return cached;
+  const data = t.dataSync();
+  const values = data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
+  valuesOf.set(t.dataId, values);
+  return values;
+}
 
 /**
  * The values of a sample tensor of `size` elements as float32, read once. `where` names the sample in the
  * error (e.g. "trainingData[12] x") when the tensor is not a column of the expected length.
  */
 export function columnValues(t: tf.Tensor, size: number, where: string): Float32Array {
-  const cached = valuesOf.get(t);
-  if (cached !== undefined && !t.isDisposed) return cached;
   if (t === null || typeof t !== "object" || !Array.isArray(t.shape)) {
     throw new TypeError(`${where} is not a tensor (got ${describe(t)})`);
   }
@@ -30,10 +40,22 @@ export function columnValues(t: tf.Tensor, size: number, where: string): Float32
   if (columnShape !== size) {
     throw new RangeError(`${where} has shape [${t.shape.join(", ")}]; the network takes a column of shape [${size}, 1]`);
   }
-  const data = t.dataSync();
-  const values = data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
-  valuesOf.set(t, values);
-  return values;
+  return tensorValues(t);
+}
+
+/**
+ * Reads the values of every tensor in `tensors` not read yet with `await t.data()`: the way that works on
+ * every backend (WebGPU's dataSync() throws in Node, PEERS.md). SGD calls it first, so its later reads hit
+ * the cache. Shapes are checked later, by columnValues, with the sample's name.
+ */
+export async function prefetchValues(tensors: Iterable<unknown>): Promise<void> {
+  for (const t of tensors) {
+    const tensor = t as tf.Tensor;
+    if (tensor === null || typeof tensor !== "object" || typeof tensor.data !== "function" || tensor.isDisposed) continue; // columnValues says what is wrong
+    if (valuesOf.has(tensor.dataId)) continue;
+    const data = await tensor.data();
+    valuesOf.set(tensor.dataId, data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>));
+  }
 }
 
 /** Checks that `data` is an array of pairs and returns it typed; `name` is the argument's name in errors. */

@@ -9,7 +9,7 @@
 // The parameters a cell sees are tf.Variables; the typed-array trainer keeps float32 master copies and
 // writes them back into the variables whenever a cell can look (after a step, each epoch, on interrupt).
 import * as tf from "@tensorflow/tfjs";
-import { columnValues, checkPairs, labelOf, type TestPair, type TrainingPair } from "./data";
+import { columnValues, checkPairs, labelOf, prefetchValues, tensorValues, type TestPair, type TrainingPair } from "./data";
 import { argmax, quadraticCost, sumNablas, type FlatParameters } from "./kernels";
 import { BatchedTrainer } from "./trainer";
 import { NumpyRandomState, PythonRandom } from "./random";
@@ -187,7 +187,11 @@ export class Network {
     if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`SGD: epochs must be a non-negative integer, got ${epochs}`);
     if (!Number.isInteger(miniBatchSize) || miniBatchSize < 1) throw new RangeError(`SGD: miniBatchSize must be a positive integer, got ${miniBatchSize}`);
     if (!(eta > 0)) throw new RangeError(`SGD: eta must be a positive number, got ${eta}`);
-    const { xs, ys } = this.readTraining(checkPairs(trainingData, "trainingData"), "trainingData");
+    checkPairs(trainingData, "trainingData");
+    if (testData !== undefined) checkPairs(testData, "testData");
+    // read asynchronously first: the only way that works on every backend (WebGPU); later reads are cached
+    await prefetchValues([...trainingData.flat(), ...(testData ?? []).map(([x]) => x), ...this.variables()]);
+    const { xs, ys } = this.readTraining(trainingData, "trainingData");
     if (testData !== undefined) this.readTest(checkPairs(testData, "testData"), "testData"); // fail now, not after epoch 0
     const n = trainingData.length;
     const order = identity(n); // shuffling indices leaves the caller's array as it was
@@ -205,7 +209,8 @@ export class Network {
         }
         this.pushToTensors();
         await training.endEpoch(j, cost / n, testData !== undefined ? () => this.evaluate(testData) : undefined);
-        this.pullFromTensors(); // onEpoch may have assigned weights or biases
+        await prefetchValues(this.variables()); // onEpoch may have assigned weights or biases:
+        this.pullFromTensors(); // read them back
       }
     } finally {
       this.pushToTensors(); // interrupted or not, a cell sees the weights learned so far
@@ -321,7 +326,7 @@ export class Network {
     const flats = this.flats();
     this.variables().forEach((v, k) => {
       if (v.dataId === this.syncedIds[k]) return;
-      flats[k].set(v.dataSync() as Float32Array);
+      flats[k].set(tensorValues(v)); // prefetched by SGD (any backend), else dataSync (cpu, wasm)
       this.syncedIds[k] = v.dataId;
     });
   }

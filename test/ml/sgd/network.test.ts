@@ -187,6 +187,22 @@ describe("parameters a cell sees", () => {
     net.dispose();
   });
 
+  test("SGD reads tensors with await data(), so it trains where dataSync() throws (WebGPU in Node)", async () => {
+    const { net, miniBatch } = fixtureNetwork(true);
+    const noSync = (): never => {
+      throw new Error("dataSync() is not available here");
+    };
+    const data = miniBatch.map(([x, y]): TrainingPair => [tf.clone(x), tf.clone(y)]);
+    for (const t of [...data.flat(), ...net.weights, ...net.biases]) Object.defineProperty(t, "dataSync", { value: noSync });
+    const history = await net.SGD(data, 1, 4, ref.step.eta, data.map(([x], i): [tf.Tensor, number] => [x, ref.step.labels[i]]), { verbose: false });
+    assert.equal(history.epochs.length, 1);
+    const after = await net.weights[0].data(); // one mini-batch of all four samples: the fixture's step
+    assertClose(after, ref.step.weights_after[0], 1e-5, "weights[0]");
+    for (const [x, y] of data) tf.dispose([x, y]);
+    disposePairs(miniBatch);
+    net.dispose();
+  });
+
   test("bad input says what and where", async () => {
     const net = new Network([4, 3, 2], { seed: 1 });
     const x = tf.zeros([5, 1]);

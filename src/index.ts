@@ -32,6 +32,11 @@ export { type DType } from "./ml/checkpoint/dtypes";
 export { Tokenizer, type EncodeOptions } from "./ml/tokenizer/tokenizer";
 
 // ── ml: llama (issue 6) ──
+export { Llama, type LlamaTokenizer, type LoadOptions, type CompletionPrediction, type TextCompletionOptions } from "./ml/llama/model";
+export { Transformer, type TransformerOptions } from "./ml/llama/transformer";
+export { ffnHiddenDim, type ModelArgs, type LlamaWeights, type LayerWeights } from "./ml/llama/args";
+export { generateSync, generateAsync, type GenerateOptions, type GenerateResult, type TokenProbStep, type StreamedToken } from "./ml/llama/generate";
+export { sampleTopP, topPNucleus, Mulberry32 } from "./ml/llama/sampling";
 
 // ── ml: sgd and datasets (issue 7) ──
 export { Network, fit, nielsenSequential, quadraticCost, evaluateModel, sigmoidPrime } from "./ml/sgd";

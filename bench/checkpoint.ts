@@ -86,13 +86,15 @@ async function main(): Promise<void> {
     ];
     runChild(["raw", pth]); // warm the page cache for both files
     runChild(["raw", st]);
+    // round-robin, so the load other processes put on the machine falls on every reader alike
+    const figures = cases.map((): Figure[] => []);
+    for (let r = 0; r < runs; r++) cases.forEach(([, args], i) => figures[i].push(runChild(args)));
     const results = new Map<string, { mbps: number; peak: number; size: number }>();
-    for (const [name, args, fileSize] of cases) {
-      const figures = Array.from({ length: runs }, () => runChild(args));
-      const mbps = median(figures.map((f) => f.bytes / 1e6 / f.seconds));
-      const peak = median(figures.map((f) => f.peak_bytes));
+    cases.forEach(([name, , fileSize], i) => {
+      const mbps = median(figures[i].map((f) => f.bytes / 1e6 / f.seconds));
+      const peak = median(figures[i].map((f) => f.peak_bytes));
       results.set(name, { mbps, peak, size: fileSize });
-    }
+    });
     const torch = results.get("torch.load .pth (python3-torch)")!;
     const rawPth = results.get("raw read of the .pth (floor)")!;
     const rawSt = results.get("raw read of the safetensors (floor)")!;

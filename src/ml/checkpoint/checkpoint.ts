@@ -1,7 +1,7 @@
 // The checkpoint object every format becomes: named tensors read on demand, plus whatever else the file
 // holds. A format reader only has to list `TensorEntry`s (shape, dtype, bytes, and how to read the data);
 // merging Meta shards and undoing Hugging Face's rotary permutation are entries that read other entries.
-import * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs";
 import { DType, TypedArray, fromBytes, itemSize, toFloat32, toInt32 } from "./dtypes";
 import { FileSource } from "./source";
 
@@ -24,6 +24,11 @@ export function fileEntry(source: FileSource, offset: number, shape: number[], d
   source.check(offset, bytes, part);
   return { shape, dtype, bytes, read: () => fromBytes(source.read(offset, bytes, part), dtype) };
 }
+
+// tfjs is loaded on the first get(), not with this module: the typed-array path (getFloat32) never needs
+// it, and a big JS heap makes every GC that large reads trigger (V8 counts their external memory) slower.
+let tfjs: typeof tf | undefined;
+const tfModule = (): typeof tf => (tfjs ??= require("@tensorflow/tfjs") as typeof tf);
 
 export type CheckpointFormat = "pytorch" | "pytorch-legacy" | "safetensors" | "meta" | "huggingface" | "llama2c";
 
@@ -110,6 +115,7 @@ export class Checkpoint {
    */
   get(name: string): tf.Tensor {
     const { data, shape, dtype } = this.read(name);
+    const tf = tfModule();
     switch (dtype) {
       case "bool":
         return tf.tensor(data as Uint8Array, shape, "bool");

@@ -78,7 +78,9 @@ console.log(`FeedForward hidden_dim = ${hiddenDim}; w1 in the file is [${meta.in
 // %%
 const bf16 = loadCheckpoint("assets/llama-meta-bf16/consolidated.00.pth");
 const name = "layers.0.attention.wq.weight";
-console.log(`${name}: stored as ${bf16.info(name).dtype}, read as ${bf16.get(name).dtype}`);
+const wq16 = bf16.get(name);
+console.log(`${name}: stored as ${bf16.info(name).dtype}, read as ${wq16.dtype}`);
+wq16.dispose();
 const relative = tf.tidy(() => bf16.get(name).sub(meta.get(name)).abs().div(meta.get(name).abs().add(1e-12)).max().dataSync()[0]);
 console.log(`largest relative difference from the float32 weights: ${relative.toExponential(2)} (bf16 keeps 8 bits: at most 2^-8 = ${(2 ** -8).toExponential(2)})`);
 

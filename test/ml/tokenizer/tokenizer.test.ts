@@ -74,6 +74,13 @@ test("llama2.c tokenizer.bin: same pieces and scores as the .model, and the same
   assert.equal(other.decode(other.encode("Echoes of vectors unfold")), "Echoes of vectors unfold");
 });
 
+test("a model folder (Hugging Face's tokenizer.model) loads the same tokenizer", () => {
+  const t = Tokenizer.load(fixture("checkpoint", "llama-hf"));
+  assert.match(t.source, /llama-hf\/tokenizer\.model$/);
+  for (const c of spmRef.cases) assert.deepEqual(t.encode(c.text), c.ids);
+  assert.throws(() => Tokenizer.load(fixture("checkpoint", "torch")), /torch: a folder without tokenizer\.model or tokenizer\.bin/);
+});
+
 test("bad ids and bad files fail clearly", () => {
   const t = Tokenizer.load(tok("tok512.model"));
   assert.throws(() => t.decode([5, 512]), /token id 512 is outside the vocabulary \[0, 512\)/);
@@ -83,4 +90,5 @@ test("bad ids and bad files fail clearly", () => {
   fs.writeFileSync(cut, bytes.subarray(0, 3001));
   assert.throws(() => Tokenizer.load(cut), /cut\.model: SentencePiece model \(protobuf\) at byte \d+: .*(truncated|past the end)/);
   fs.rmSync(cut);
+  assert.throws(() => Tokenizer.load(fixture("checkpoint", "llama2c", "stories260K.bin")), /stories260K\.bin: (SentencePiece model \(protobuf\) at byte \d+|not a SentencePiece model)/);
 });

@@ -11,10 +11,11 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { packageRoot } from "../src/paths";
 
 const PYTHON = "/usr/bin/python3";
-const root = path.join(__dirname, "..");
-const driver = path.join(root, "..", "bench", "kernel_driver.py");
+const root = path.join(__dirname, ".."); // the build folder (dist/, dist-kernel/)
+const driver = path.join(packageRoot(), "bench", "kernel_driver.py");
 const kernelJs = path.join(root, "src", "cli", "kernel.js");
 const fakeEngine = path.join(root, "test", "kernel", "fake-engine.js");
 

@@ -35,6 +35,19 @@ test("an execute over the wire: signed replies, iopub order, counts", async () =
   assert.equal((await kernel.reply(unstored)).content.execution_count, count + 1);
 });
 
+test("stdin over the wire: input_request reaches this client's stdin socket, input_reply answers", async () => {
+  const cell = execute("input your name?", { allow_stdin: true });
+  await kernel.waitUntil(() => kernel.received.stdin.length > 0);
+  const ask = kernel.received.stdin[0];
+  assert.equal(ask.header.msg_type, "input_request");
+  assert.deepEqual(ask.content, { prompt: "your name?", password: false });
+  assert.equal((ask.parent_header as { msg_id?: string }).msg_id, cell.header.msg_id);
+  kernel.send("stdin", "input_reply", { value: "Ada" });
+  const outputs = await kernel.outputs(cell);
+  assert.deepEqual(outputs.find((m) => m.header.msg_type === "stream")?.content, { name: "stdout", text: "got Ada\n" });
+  assert.equal((await kernel.reply(cell)).content.status, "ok");
+});
+
 test("a forged signature is dropped and logged; the kernel keeps serving", async () => {
   const forged = kernel.send("shell", "execute_request", { code: "print forged" }, new Signer("not the key"));
   await kernel.waitUntil(() => kernel.stderr.includes("invalid signature"));

@@ -56,8 +56,8 @@ export class Network {
     // self.weights = [np.random.randn(y, x) for x, y in zip(sizes[:-1], sizes[1:])]
     const weights = sizes.slice(1).map((y, l) => np.randn(y, sizes[l]));
     this.trainer = new BatchedTrainer(this.sizes, EVALUATION_CHUNK, { sizes: this.sizes, weights, biases });
-    this.biasVariables = biases.map((b, l) => tf.variable(tf.tensor2d(b.slice(), [sizes[l + 1], 1]), true));
-    this.weightVariables = weights.map((w, l) => tf.variable(tf.tensor2d(w.slice(), [sizes[l + 1], sizes[l]]), true));
+    this.biasVariables = biases.map((b, l) => variableOf(b, [sizes[l + 1], 1]));
+    this.weightVariables = weights.map((w, l) => variableOf(w, [sizes[l + 1], sizes[l]]));
     this.syncedIds = this.variables().map((v) => v.dataId);
     this.random = new PythonRandom(seed);
   }
@@ -360,6 +360,14 @@ export class Network {
       if (value !== t) value.dispose();
     });
   }
+}
+
+/** A trainable variable holding a copy of `values` (the initial tensor is released: the variable keeps the data). */
+function variableOf(values: Float32Array, shape: [number, number]): tf.Variable {
+  const initial = tf.tensor2d(values.slice(), shape);
+  const variable = tf.variable(initial, true);
+  initial.dispose();
+  return variable;
 }
 
 /** σ'(z) = σ(z)(1 − σ(z)). */

@@ -144,6 +144,14 @@ describe("one step, against Nielsen's numpy code", () => {
 });
 
 describe("no tensor leaks", () => {
+  test("a Network holds four tensors for [n, h, o] and gives them all back on dispose()", () => {
+    const before = tf.memory().numTensors;
+    const net = new Network([64, 30, 10], { seed: 0 });
+    assert.equal(tf.memory().numTensors, before + 4);
+    net.dispose();
+    assert.equal(tf.memory().numTensors, before);
+  });
+
   for (const batched of [true, false]) {
     test(`a training step leaves tf.memory().numTensors unchanged (${batched ? "batched" : "per sample"})`, async () => {
       const { net, miniBatch } = fixtureNetwork(batched);

@@ -1,7 +1,7 @@
 // The language worker: type-checks and compiles cells and answers complete/inspect/is_complete, off the
 // main thread (a first type check loads lib and @types/node: hundreds of milliseconds the kernel's
 // sockets must not wait for). Requests are answered in order.
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import type { LanguageRequest, LanguageResponse } from "./protocol";
 import { CellLanguageService } from "./service";
 
@@ -9,7 +9,7 @@ if (parentPort === null) throw new Error("tensorbook: language/worker.js must ru
 const port = parentPort;
 const service = new CellLanguageService((workerData as { cwd: string }).cwd);
 
-port.on("message", (request: LanguageRequest) => {
+function handle(request: LanguageRequest): void {
   const response: LanguageResponse = { id: request.id };
   try {
     switch (request.method) {
@@ -30,7 +30,14 @@ port.on("message", (request: LanguageRequest) => {
     response.error = error instanceof Error ? `${error.message}\n${error.stack ?? ""}` : String(error);
   }
   port.postMessage(response);
-});
+}
 
-// Warm the language service up now, so the first cell's check does not pay for loading lib files.
-setImmediate(() => service.warmUp());
+port.on("message", handle);
+
+// Warm the language service up now, so the first cell's check does not pay for loading lib files; when a
+// request is already waiting (a notebook run starts with a cell at once), that request is the warm-up.
+setImmediate(() => {
+  const waiting = receiveMessageOnPort(port);
+  if (waiting !== undefined) handle(waiting.message as LanguageRequest);
+  else service.warmUp();
+});

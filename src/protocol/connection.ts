@@ -18,6 +18,8 @@ export interface ConnectionInfo {
 }
 
 export type Channel = "shell" | "control" | "stdin" | "iopub" | "hb";
+/** The channels that carry messages (the heartbeat carries raw bytes). */
+export type MessageChannel = Exclude<Channel, "hb">;
 
 const PORTS = ["shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"] as const;
 

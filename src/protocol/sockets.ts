@@ -2,12 +2,11 @@
 // iopub is PUB, heartbeat echoes. Everything received is verified and decoded, then handed to `onMessage`;
 // frames that do not decode are logged and dropped here, so the kernel never sees them and never crashes.
 import * as zmq from "zeromq";
-import { endpoint, type Channel, type ConnectionInfo } from "./connection";
+import { endpoint, type ConnectionInfo, type MessageChannel } from "./connection";
 import { Heartbeat } from "./heartbeat";
 import { decode, encode, ProtocolError, type Message } from "./message";
 import { DigestHistory, Signer } from "./signature";
 
-export type MessageChannel = Exclude<Channel, "hb">;
 export type Log = (line: string) => void;
 
 /**
@@ -17,6 +16,7 @@ export type Log = (line: string) => void;
 class SendQueue {
   private queue: Buffer[][] = [];
   private sending = false;
+  private whenFlushed: (() => void)[] = [];
 
   constructor(private readonly socket: zmq.Writable<zmq.MessageLike[]>, private readonly channel: string, private readonly log: Log) {}
 
@@ -26,8 +26,9 @@ class SendQueue {
   }
 
   /** Resolves once everything queued so far has been handed to zeromq. */
-  async flushed(): Promise<void> {
-    while (this.sending || this.queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
+  flushed(): Promise<void> {
+    if (!this.sending && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.whenFlushed.push(resolve));
   }
 
   private async drain(): Promise<void> {
@@ -41,6 +42,7 @@ class SendQueue {
       }
     }
     this.sending = false;
+    for (const resolve of this.whenFlushed.splice(0)) resolve();
   }
 }
 

@@ -112,11 +112,27 @@ function jupyter(report: Report): void {
 }
 
 // ── backends (issue 4) ──
-// The backend room fills this in: which tensor backends were tried (tfjs-node-gpu, tfjs-node, WebGPU,
-// wasm, cpu), which one was taken and why the others were not. Nothing is called here yet.
+// Which tensor backends were tried (tfjs-node-gpu, tfjs-node, WebGPU, wasm, cpu), which one was taken,
+// why the others were not, and the command that would enable each (src/ml/backend.ts). The selection runs
+// in a child process: it is asynchronous (wasm compiles, WebGPU asks for an adapter), loads native
+// addons the doctor itself never needs, and a driver that hangs or prints to stderr stays out of the report.
 function backends(report: Report): void {
   report.lines.push("backends:");
-  report.lines.push("  (not reported yet)");
+  const backendModule = path.join(__dirname, "..", "ml", "backend.js");
+  const script = `require(${JSON.stringify(backendModule)}).backendReport().then((r) => process.stdout.write(r))`;
+  let text: string;
+  try {
+    text = execFileSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 120000, stdio: ["ignore", "pipe", "pipe"] });
+  } catch (e) {
+    report.lines.push(`  backend selection failed: ${(e as Error).message.split("\n")[0]}`);
+    report.missing.push("a working TensorFlow.js backend: run `npm ci` (it installs @tensorflow/tfjs-backend-wasm)");
+    return;
+  }
+  report.lines.push(...text.split("\n").map((line) => `  ${line}`));
+  // wasm or better is what notebooks expect; the cpu backend alone is ~30× slower (bench/tensor.ts).
+  if (!/^backend: (tensorflow|webgpu|wasm) /.test(text)) {
+    report.missing.push(`a fast backend (${text.startsWith("no backend") ? "none could run" : "only cpu runs"}): see the "enable:" lines under backends`);
+  }
 }
 // ── end backends ──
 

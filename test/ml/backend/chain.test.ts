@@ -91,3 +91,13 @@ test("WebGPU through Dawn is tried when its packages are present (here: no Vulka
   if (info.id === "webgpu") assert.ok(info.adapter !== undefined && info.adapter.length > 0);
   else assert.match(webgpu.reason, /Dawn found no Vulkan adapter|failed to initialize/);
 });
+
+test("`tensorbook doctor` prints the same report under backends:", () => {
+  const doctor = path.join(__dirname, "../../../src/cli/doctor.js");
+  const script = `require(${JSON.stringify(doctor)}).main([]).then(() => {})`;
+  const out = execFileSync(process.execPath, ["-e", script], { env: { ...process.env, TENSORBOOK_BACKEND: "wasm" }, encoding: "utf8", timeout: 120_000 });
+  const section = out.slice(out.indexOf("\nbackends:\n") + 1).split("\n\n")[0];
+  assert.match(section, /^backends:\n {2}backend: wasm \(wasm\), forced by TENSORBOOK_BACKEND=wasm\n {2}wasm: SIMD on, 1 thread: .*\n {2}tfjs: 4\.22\.0\n {2}tried, best first:\n/);
+  assert.match(section, / {4}✔ wasm {6}selected: loaded and passed the self-test/);
+  assert.doesNotMatch(out, /a fast backend/);
+});

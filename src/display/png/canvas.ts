@@ -101,7 +101,8 @@ export class Canvas {
         // Pixel centres are at +0.5: distance from the centre to the nearest point of the segment.
         const cx = px + 0.5, cy = py + 0.5;
         const t = length2 === 0 ? 0 : Math.max(0, Math.min(1, ((cx - x0) * dx + (cy - y0) * dy) / length2));
-        const distance = Math.hypot(cx - (x0 + t * dx), cy - (y0 + t * dy));
+        const ex = cx - (x0 + t * dx), ey = cy - (y0 + t * dy);
+        const distance = Math.sqrt(ex * ex + ey * ey); // not Math.hypot: several times slower in V8, and no overflow risk at pixel scale
         this.blend(px, py, color, half + 0.5 - distance);
       }
     }
@@ -129,7 +130,8 @@ export class Canvas {
         for (let px = minX; px <= maxX; px++) {
           const cx = px + 0.5, cy = py + 0.5;
           const t = length2 === 0 ? 0 : Math.max(0, Math.min(1, ((cx - x0) * dx + (cy - y0) * dy) / length2));
-          const c = half + 0.5 - Math.hypot(cx - (x0 + t * dx), cy - (y0 + t * dy));
+          const ex = cx - (x0 + t * dx), ey = cy - (y0 + t * dy);
+          const c = half + 0.5 - Math.sqrt(ex * ex + ey * ey);
           const k = (py - by0) * boxWidth + (px - bx0);
           if (c > coverage[k]) coverage[k] = c;
         }
@@ -144,7 +146,8 @@ export class Canvas {
   dot(cx: number, cy: number, radius: number, color: Color): void {
     for (let py = Math.floor(cy - radius - 1); py <= Math.ceil(cy + radius + 1); py++) {
       for (let px = Math.floor(cx - radius - 1); px <= Math.ceil(cx + radius + 1); px++) {
-        this.blend(px, py, color, radius + 0.5 - Math.hypot(px + 0.5 - cx, py + 0.5 - cy));
+        const ex = px + 0.5 - cx, ey = py + 0.5 - cy;
+        this.blend(px, py, color, radius + 0.5 - Math.sqrt(ex * ex + ey * ey));
       }
     }
   }

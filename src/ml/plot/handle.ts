@@ -108,6 +108,11 @@ export class Plot<I = Figure> implements Displayable {
     return this;
   }
 
+  /** The end of a live plot (training done): its final state is sent now. Same as flush(); reads better last. */
+  close(): this {
+    return this.flush();
+  }
+
   private output(): DisplayData & { transient: { display_id: string } } {
     return { ...figureBundle(this.figure), transient: { display_id: this.displayId } };
   }

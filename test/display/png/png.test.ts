@@ -6,7 +6,7 @@ import { ADVANCE, glyph, textWidth } from "../../../src/display/png/font";
 import { countColor, decodePng, pixel } from "./decode";
 
 test("encodePng writes a PNG that decodes back to the same pixels", () => {
-  // A gradient with every byte value in each channel exercises the Sub filter's wrap-around (mod 256).
+  // Every byte value in every channel, in a pattern that does not repeat along a row.
   const width = 37, height = 11;
   const rgba = new Uint8Array(width * height * 4);
   for (let i = 0; i < rgba.length; i++) rgba[i] = (i * 7 + (i >> 5)) & 0xff;

@@ -77,4 +77,9 @@ test("update() on a plot never shown shows it first (display_data), then updates
   assert.deepEqual(sink.sent.map((s) => s.kind), ["display", "update"]);
   const data = sink.sent[1].output.data["application/vnd.plotly.v1+json"] as { data: { y: number[] }[] };
   assert.deepEqual(data.data[0].y, [0, 0, 0]);
+  fig.update([5, 5, 5]); // within the interval: held
+  assert.equal(sink.sent.length, 2);
+  fig.close(); // the end of the plot: sent now
+  const final = sink.sent[2].output.data["application/vnd.plotly.v1+json"] as { data: { y: number[] }[] };
+  assert.deepEqual(final.data[0].y, [5, 5, 5]);
 });

@@ -7,6 +7,7 @@
 // DIR holds node_modules/tslab (`npm install --ignore-scripts tslab@1.0.22` in a temp folder: the bench
 // uses tslab's converter and executor in-process, not its zeromq kernel). Without it, tslab is skipped.
 // Aims (issue 3): first result < 1.5 s, trivial checked cell < 30 ms, completion < 50 ms.
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -165,14 +166,31 @@ function quantile(values: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
+/** One peer, measured in this process (a child of the bench: each peer starts as cold as the other). */
+async function measureOnly(name: string, cwd: string): Promise<void> {
+  const tslabDir = arg("--tslab");
+  const peer = name === "tensorbook" ? tensorbookPeer(cwd) : tslabPeer(tslabDir ?? "", cwd);
+  process.stdout.write(JSON.stringify({ name: peer.name, figures: await measure(peer) }) + "\n");
+}
+
+function measureInChild(name: string): [string, Figures] {
+  const args = [__filename, "--only", name, "--runs", String(runs), ...(arg("--tslab") !== undefined ? ["--tslab", arg("--tslab") ?? ""] : [])];
+  const child = spawnSync(process.execPath, args, { encoding: "utf8", timeout: 600_000 });
+  const line = child.stdout.trim().split("\n").pop() ?? "";
+  if (child.status !== 0 || !line.startsWith("{")) throw new Error(`${name} failed (status ${child.status}):\n${child.stderr}${child.stdout}`);
+  const { name: peerName, figures } = JSON.parse(line) as { name: string; figures: Figures };
+  return [peerName, figures];
+}
+
 async function main(): Promise<void> {
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "tensorbook-bench-cells-"));
+  const only = arg("--only");
+  if (only !== undefined) return measureOnly(only, cwd);
   const tslabDir = arg("--tslab");
-  const peers = [tensorbookPeer(cwd), ...(tslabDir !== undefined && fs.existsSync(path.join(tslabDir, "node_modules", "tslab")) ? [tslabPeer(tslabDir, cwd)] : [])];
-  if (peers.length === 1) console.log("# tslab not given (--tslab DIR with node_modules/tslab): tensorbook only");
-  console.log(`# ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}; ${runs} runs (50-line: ${Math.max(5, Math.round(runs / 3))})`);
-  const results: [string, Figures][] = [];
-  for (const peer of peers) results.push([peer.name, await measure(peer)]);
+  const names = ["tensorbook", ...(tslabDir !== undefined && fs.existsSync(path.join(tslabDir, "node_modules", "tslab")) ? ["tslab"] : [])];
+  if (names.length === 1) console.log("# tslab not given (--tslab DIR with node_modules/tslab): tensorbook only");
+  console.log(`# ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}; ${runs} runs (50-line: ${Math.max(5, Math.round(runs / 3))}); each peer in its own process`);
+  const results = names.map(measureInChild);
   const rows: [string, (f: Figures) => number][] = [
     ["first result after start (ms)", (f) => f.firstMs],
     ["  CPU time to it, all threads (ms)", (f) => f.firstCpuMs],
@@ -183,11 +201,11 @@ async function main(): Promise<void> {
     ["completion p50 (ms)", (f) => quantile(f.completion, 0.5)],
     ["completion p95 (ms)", (f) => quantile(f.completion, 0.95)],
   ];
-  console.log(["figure".padEnd(32), ...results.map(([name]) => name.padStart(14)), results.length > 1 ? "ratio".padStart(8) : ""].join(""));
+  console.log(["figure".padEnd(36), ...results.map(([name]) => name.padStart(14)), results.length > 1 ? "ratio".padStart(8) : ""].join(""));
   for (const [label, pick] of rows) {
     const values = results.map(([, f]) => pick(f));
     const ratio = values.length > 1 ? `${((values[0] ?? NaN) / (values[1] ?? NaN)).toFixed(2)}x`.padStart(8) : "";
-    console.log([label.padEnd(32), ...values.map((v) => v.toFixed(1).padStart(14)), ratio].join(""));
+    console.log([label.padEnd(36), ...values.map((v) => v.toFixed(1).padStart(14)), ratio].join(""));
   }
   if (results.length > 1) console.log("# ratio = tensorbook / tslab (below 1: tensorbook faster)");
   fs.rmSync(cwd, { recursive: true, force: true });

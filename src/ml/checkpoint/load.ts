@@ -28,6 +28,9 @@ export function readFile(file: string): CheckpointParts {
   try {
     const head = source.read(0, Math.min(source.size, 16), "file header");
     if (isZip(head)) return readTorchZip(source);
+    if (source.size > 262 && Buffer.from(source.read(257, 5, "tar header")).toString("latin1") === "ustar") {
+      throw new CheckpointError(file, "tar header", 257, "a tar archive: torch.save's tar format of PyTorch < 0.4 is not supported; load and re-save it with a newer torch");
+    }
     // safetensors before pickle: a header length such as 0x0280 also starts with pickle's PROTO 2 bytes
     if (isSafetensors(source, head)) return readSafetensors(source);
     if (head[0] === 0x80 && head[1] >= 2 && head[1] <= 5) return readTorchLegacy(source); // pickle PROTO

@@ -100,10 +100,15 @@ function unpickleTorch(bytes: Uint8Array, source: FileSource, options: TorchRead
     source: `${source.path} (${options.part})`,
     persistentLoad: (pid) => {
       if (!Array.isArray(pid) || pid[0] !== "storage") throw new Error(`unknown persistent id ${describe(pid)}`);
-      const [, type, key, , numel] = pid;
+      const [, type, key, , numel, view] = pid;
       if (!(type instanceof StorageType)) throw new Error(`storage type ${describe(type)} is not a torch storage class`);
       if (typeof numel !== "number") throw new Error(`storage size ${describe(numel)}`);
-      return options.storage(String(key), type.dtype, numel);
+      const root = options.storage(String(key), type.dtype, numel);
+      if (view === undefined || view === null) return root;
+      // legacy files of torch < 1.? may name a view of a storage: (view_key, element offset, size)
+      const [, offset, size] = ints(Array.isArray(view) ? view.map((v, i) => (i === 0 ? 0 : v)) : view, "storage view");
+      if (offset + size > numel) throw new Error(`storage view [${offset}, ${offset + size}) of a storage of ${numel}`);
+      return new StorageRef(`${String(key)}[${offset}:${offset + size}]`, type.dtype, size, (at, count, part) => root.read(offset + at, count, part));
     },
   }, start);
 }

@@ -119,5 +119,10 @@ test("truncated and corrupt torch files fail with the file, the part and the byt
   assert.throws(() => loadCheckpoint(write("legacy2.pt", legacy.subarray(0, 400))), /legacy2\.pt: legacy object pickle at byte \d+: the file ends inside the pickle/);
   // a plain pickle is not a checkpoint
   assert.throws(() => loadCheckpoint(fixture("checkpoint", "pickle", "numpy_p2.pkl")), /legacy magic number at byte 0: a pickle of dict of \d+ items, not torch.save's magic number/);
+  // the tar format of PyTorch < 0.4 is named, not misread
+  const tar = Buffer.alloc(1024);
+  tar.write("storages", 0);
+  tar.write("ustar\0", 257);
+  assert.throws(() => loadCheckpoint(write("old.tar", tar)), /old\.tar: tar header at byte 257: a tar archive: torch\.save's tar format of PyTorch < 0\.4 is not supported/);
   fs.rmSync(tmp, { recursive: true });
 });

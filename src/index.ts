@@ -34,6 +34,7 @@ export { Tokenizer, type EncodeOptions } from "./ml/tokenizer/tokenizer";
 // ── ml: llama (issue 6) ──
 export { Llama, type LlamaTokenizer, type LoadOptions, type CompletionPrediction, type TextCompletionOptions } from "./ml/llama/model";
 export { Transformer, type TransformerOptions } from "./ml/llama/transformer";
+export { TfTransformer } from "./ml/llama/tfjs_transformer";
 export { ffnHiddenDim, type ModelArgs, type LlamaWeights, type LayerWeights } from "./ml/llama/args";
 export { generateSync, generateAsync, type GenerateOptions, type GenerateResult, type TokenProbStep, type StreamedToken } from "./ml/llama/generate";
 export { sampleTopP, topPNucleus, Mulberry32 } from "./ml/llama/sampling";

@@ -8,6 +8,7 @@ import { loadCheckpoint } from "../checkpoint/load";
 import { Tokenizer } from "../tokenizer/tokenizer";
 import type { LlamaWeights, ModelArgs } from "./args";
 import { generateAsync, generateSync, type GenerateOptions, type GenerateResult, type GenerateVocab } from "./generate";
+import { TfTransformer } from "./tfjs_transformer";
 import { Transformer } from "./transformer";
 import { modelArgs, weightsFromCheckpoint, type ArgsOptions } from "./weights";
 
@@ -109,7 +110,15 @@ export class Llama {
     return tf.tensor3d(logits.slice(), [tokens.length, tokens[0].length, this.params.vocab_size], "float32");
   }
 
-  /** The same forward as a Float32Array (B·T·vocab) copy, without going through tfjs. */
+  /**
+   * The same model as TensorFlow.js ops on tfjs's current backend (WebGPU on a GPU machine), with its own
+   * KV cache: for devices and for looking at intermediate tensors. Dispose it when done.
+   */
+  tfjsModel(): TfTransformer {
+    return new TfTransformer(this.params, this.model.weights);
+  }
+
+  /** The same forward as a Float32Array (B·T·vocab), without tfjs: a view the next call overwrites (.slice() keeps it). */
   forwardLogits(tokens: ArrayLike<number>[], startPos: number): Float32Array {
     return this.model.forward(tokens, startPos);
   }

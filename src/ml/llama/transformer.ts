@@ -160,7 +160,8 @@ function attentionSimd(
 
 export class Transformer {
   readonly params: ModelArgs;
-  private readonly weights: LlamaWeights;
+  /** The weights (Meta names), as the Transformer reads them. */
+  readonly weights: LlamaWeights;
   private readonly headDim: number;
   private readonly kvDim: number;
   // cache_k / cache_v per layer: (max_batch_size, max_seq_len, n_kv_heads * head_dim), as Meta's Attention

@@ -27,6 +27,13 @@ export class Browser {
   private sessionId: string | undefined;
 
   private constructor(private readonly child: ChildProcess, private readonly profile: string) {
+    // A browser that dies (or never starts) fails every pending command instead of leaving it hanging.
+    const fail = (why: string): void => {
+      for (const waiter of this.waiting.values()) waiter.reject(new Error(`chromium ${why}`));
+      this.waiting.clear();
+    };
+    child.once("error", (err) => fail(`could not start: ${err.message}`));
+    child.once("exit", (code, signal) => fail(`exited (${signal ?? code})`));
     const input = child.stdio[4] as Readable;
     let buffer = "";
     input.on("data", (chunk: Buffer) => {
@@ -78,6 +85,7 @@ export class Browser {
   }
 
   send(method: string, params: { [key: string]: unknown } = {}): Promise<{ [key: string]: unknown }> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.reject(new Error(`chromium is not running (${method})`));
     const id = this.nextId++;
     const message: Message = { id, method, params, ...(this.sessionId && !method.startsWith("Target.") && { sessionId: this.sessionId }) };
     (this.child.stdio[3] as Writable).write(JSON.stringify(message) + "\0");

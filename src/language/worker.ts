@@ -34,10 +34,12 @@ function handle(request: LanguageRequest): void {
 
 port.on("message", handle);
 
-// Warm the language service up now, so the first cell's check does not pay for loading lib files; when a
-// request is already waiting (a notebook run starts with a cell at once), that request is the warm-up.
+// Warm the language service up now, so the first cell's check does not pay for loading lib files. A cell
+// already waiting (a notebook run starts with one at once) is the warm-up itself; other requests waiting
+// (`tensorbook run` sends is_complete to learn when the runtime is ready) are answered after it.
 setImmediate(() => {
-  const waiting = receiveMessageOnPort(port);
-  if (waiting !== undefined) handle(waiting.message as LanguageRequest);
-  else service.warmUp();
+  const waiting: LanguageRequest[] = [];
+  for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) waiting.push(m.message as LanguageRequest);
+  if (!waiting.some((r) => r.method === "compile")) service.warmUp();
+  waiting.forEach(handle);
 });

@@ -8,6 +8,7 @@ import { joinText, type Cell, type Notebook } from "../notebook/nbformat";
 import { writeFileAtomic } from "../notebook/write";
 import { packageRoot } from "../paths";
 import { ANSI_CSS } from "./ansi";
+import { HIGHLIGHT_CSS, highlight } from "./highlight";
 import { escapeHtml, renderMarkdown } from "./markdown";
 import { PLOTLY_MIME, renderOutput, type OutputContext } from "./outputs";
 
@@ -87,7 +88,7 @@ pre.error { background: #fff5f5; padding: 4px; }
 .markdown-cell blockquote { border-left: 4px solid #ddd; margin-left: 0; padding-left: 12px; color: #555; }
 .plotly-output { min-height: 100px; }
 img { max-width: 100%; height: auto; }
-` + ANSI_CSS;
+` + ANSI_CSS + HIGHLIGHT_CSS;
 
 function hasPlot(notebook: Notebook): boolean {
   return notebook.cells.some((cell) => cell.cell_type === "code" && cell.outputs.some((o) =>
@@ -116,7 +117,7 @@ function renderCell(cell: Cell, context: OutputContext, language: string): strin
   const count = cell.execution_count ?? " ";
   const outputs = cell.outputs.map((o) => renderOutput(o, context)).join("\n");
   return `<div class="cell code-cell">
-<div class="input"><div class="prompt">In&nbsp;[${count}]:</div><pre class="source"><code class="language-${escapeHtml(language)}">${escapeHtml(source)}</code></pre></div>
+<div class="input"><div class="prompt">In&nbsp;[${count}]:</div><pre class="source"><code class="language-${escapeHtml(language)}">${highlight(source, language)}</code></pre></div>
 ${outputs ? `<div class="outputs">\n${outputs}\n</div>` : ""}
 </div>`;
 }

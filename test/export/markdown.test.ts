@@ -3,6 +3,7 @@
 import * as assert from "node:assert/strict";
 import { test } from "node:test";
 import { ansiToHtml, stripAnsi } from "../../src/export/ansi";
+import { highlight } from "../../src/export/highlight";
 import { renderInline, renderMarkdown } from "../../src/export/markdown";
 
 test("headings, paragraphs, emphasis, code spans (CommonMark examples 62, 328, 350, 413)", () => {
@@ -44,4 +45,12 @@ test("ANSI colours become nbconvert's classes; other escapes are stripped", () =
   assert.equal(ansiToHtml("\u001b[1;31mError\u001b[0m: <x>"), '<span class="ansi-red-fg ansi-bold">Error</span>: &lt;x&gt;');
   assert.equal(ansiToHtml("\u001b[92mok\u001b[39m done"), '<span class="ansi-green-intense-fg">ok</span> done');
   assert.equal(stripAnsi("\u001b[2K\u001b[1Gline\u001b]0;title\u0007"), "line");
+});
+
+test("code cells are coloured like Pygments marks TypeScript: keywords, strings, numbers, comments", () => {
+  assert.equal(highlight('const s = "a<b"; // note', "typescript"),
+    '<span class="k">const</span> s = <span class="s">&quot;a&lt;b&quot;</span>; <span class="c">// note</span>');
+  assert.equal(highlight("let n: number = 1.5e3 + x2;", "typescript"), '<span class="k">let</span> n: <span class="kt">number</span> = <span class="m">1.5e3</span> + x2;');
+  assert.equal(highlight("`${a} // not a comment`", "typescript"), '<span class="s">`${a} // not a comment`</span>');
+  assert.equal(highlight("print(1)", "python"), "print(1)", "other languages are escaped, not coloured");
 });

@@ -2,6 +2,8 @@
 // [32, 32000] for each TensorFlow.js backend available here, next to numpy (Debian python3-numpy,
 // bench/tensor_numpy.py) measured in the same run. Each figure is the median of RUNS runs; a run repeats
 // the op until ~50 ms have passed and reads the result back (so the time covers the work, not a queue).
+// Last, the cost of one tiny op (a one-element add, read back) with tfjs as it comes and with
+// tensorbook's op-error wrapper on engine.runKernel (src/ml/tensor/errors.ts), beside numpy's.
 //
 //   node dist/bench/tensor.js [--runs N] [--backends wasm,cpu] [--quick]
 //
@@ -10,6 +12,7 @@ import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend, parseBackendName } from "../src/ml/backend";
+import { installOpErrors } from "../src/ml/tensor/errors";
 import { packageRoot } from "../src/paths";
 
 const PYTHON = "/usr/bin/python3";
@@ -44,7 +47,7 @@ async function timedRuns(op: () => tf.Tensor, runs: number, minSeconds = 0.05): 
   return out;
 }
 
-interface Figures { matmul: { [n: string]: number | undefined }; softmaxMs: number }
+interface Figures { matmul: { [n: string]: number | undefined }; softmaxMs: number; tinyUs?: number; tinyWrappedUs?: number }
 
 async function measure(): Promise<Figures> {
   const matmul: Figures["matmul"] = {};
@@ -62,7 +65,15 @@ async function measure(): Promise<Figures> {
   return { matmul, softmaxMs };
 }
 
-interface NumpyFigures { numpy: string; matmul_gflops: { [n: string]: number[] }; softmax_ms: number[] }
+interface NumpyFigures { numpy: string; matmul_gflops: { [n: string]: number[] }; softmax_ms: number[]; tiny_add_us: number[] }
+
+/** Microseconds per one-element add, read back synchronously (wasm and cpu can). */
+async function tinyAddUs(): Promise<number> {
+  const one = tf.ones([1]);
+  const us = median(await timedRuns(() => { const y = tf.add(one, one); y.dataSync(); return y; }, RUNS)) * 1e6;
+  one.dispose();
+  return us;
+}
 
 async function main(): Promise<void> {
   const script = path.join(packageRoot(), "bench", "tensor_numpy.py");
@@ -77,6 +88,10 @@ async function main(): Promise<void> {
     }
     ours[id] = await measure();
   }
+  // The wrapper is installed once for the process, so every backend's plain figure comes first.
+  for (const id of Object.keys(ours)) { await selectBackend({ backend: id }); ours[id].tinyUs = await tinyAddUs(); }
+  installOpErrors();
+  for (const id of Object.keys(ours)) { await selectBackend({ backend: id }); ours[id].tinyWrappedUs = await tinyAddUs(); }
   const np = { matmul: Object.fromEntries(Object.entries(py.matmul_gflops).map(([n, v]) => [n, median(v)])), softmaxMs: median(py.softmax_ms) };
   console.log(`float32; medians of ${RUNS} runs; node ${process.version}, tfjs ${tf.version.tfjs}; numpy ${py.numpy} in the same run`);
   const cols = ["numpy", ...Object.keys(ours)];
@@ -91,6 +106,12 @@ async function main(): Promise<void> {
   // For time, the ratio is numpy's time over ours: above 1 would mean faster than numpy, as for GFLOP/s.
   const smRatios = Object.entries(ours).map(([b, f]) => `${b} ×${(np.softmaxMs / f.softmaxMs).toFixed(3)}`);
   console.log("softmax [32,32000] ms".padEnd(22) + sm.map((v) => fmt(v, 2)).join("") + "   " + smRatios.join(", ") + " (speed)");
+  const npTiny = median(py.tiny_add_us);
+  for (const [label, key] of [["1-elem add µs", "tinyUs"], ["  + op-error wrapper", "tinyWrappedUs"]] as const) {
+    const vals = [key === "tinyUs" ? npTiny : undefined, ...Object.values(ours).map((f) => f[key])];
+    const ratios = Object.entries(ours).map(([b, f]) => `${b} ×${(npTiny / f[key]!).toFixed(3)}`);
+    console.log(label.padEnd(22) + vals.map((v) => fmt(v, 2)).join("") + "   " + ratios.join(", ") + " (speed)");
+  }
 }
 
 main().catch((err: unknown) => { console.error(err); process.exit(1); });

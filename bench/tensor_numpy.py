@@ -1,5 +1,5 @@
-"""The numpy peer of bench/tensor.ts: float32 matmul GFLOP/s at n = 64, 256, 1024 and a softmax over
-[32, 32000] (milliseconds), each a list of runs; prints one JSON line. Run with Debian's /usr/bin/python3
+"""The numpy peer of bench/tensor.ts: float32 matmul GFLOP/s at n = 64, 256, 1024, a softmax over
+[32, 32000] (milliseconds) and a one-element add (microseconds: per-op dispatch), each a list of runs; prints one JSON line. Run with Debian's /usr/bin/python3
 (python3-numpy; its OpenBLAS uses every core unless OPENBLAS_NUM_THREADS says otherwise).
 
   /usr/bin/python3 bench/tensor_numpy.py --runs 7
@@ -45,6 +45,8 @@ def main():
         result["matmul_gflops"][str(n)] = [2 * n ** 3 / t / 1e9 for t in times]
     x = rng.standard_normal((32, 32000), dtype=np.float32)
     result["softmax_ms"] = [t * 1e3 for t in timed_runs(lambda: softmax(x), args.runs)]
+    one = np.ones(1, dtype=np.float32)
+    result["tiny_add_us"] = [t * 1e6 for t in timed_runs(lambda: one + one, args.runs)]
     print(json.dumps(result))
 
 

@@ -261,6 +261,8 @@ export async function selectBackend(options: SelectOptions = {}): Promise<Device
   const info: DeviceInfo = { id: chosen.id, backend: tf.getBackend(), tfjsVersion: tf.version.tfjs, attempts, ...chosen.loaded };
   if (forcedBy !== undefined) info.forcedBy = forcedBy;
   current = info;
+  // A later selection (a notebook forcing "cpu" to compare, say) is what ready() and device() report from now on.
+  (globalThis as ReadyHolder)[READY] = Promise.resolve(info);
   return info;
 }
 

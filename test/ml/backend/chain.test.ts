@@ -101,3 +101,10 @@ test("`tensorbook doctor` prints the same report under backends:", () => {
   assert.match(section, / {4}✔ wasm {6}selected: loaded and passed the self-test/);
   assert.doesNotMatch(out, /a fast backend/);
 });
+
+test("after a later selectBackend, device() reports the new choice", async () => {
+  await selectBackend({ backend: "cpu" });
+  assert.match((await device()).toString(), /^backend: cpu \(cpu\), forced by option backend: "cpu"/);
+  await selectBackend({ backend: "wasm" });
+  assert.equal((await device()).id, "wasm");
+});

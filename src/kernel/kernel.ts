@@ -88,7 +88,8 @@ export class Kernel implements ExecuteState {
     if (channel === "stdin") return this.stdin.reply(message);
     if (channel === "iopub") return this.log(`tensorbook kernel: ignored ${type} received on iopub`);
     if (this.shuttingDown) return this.log(`tensorbook kernel: ignored ${type}: shutting down`);
-    if (this.handlers[type] === undefined) return this.log(`tensorbook kernel: ignored unknown message type ${JSON.stringify(type)} on ${channel}`);
+    // hasOwn: a msg_type such as "constructor" or "__proto__" must not reach Object.prototype
+    if (!Object.hasOwn(this.handlers, type)) return this.log(`tensorbook kernel: ignored unknown message type ${JSON.stringify(type)} on ${channel}`);
     if (channel === "control") {
       if (!Kernel.CONTROL.has(type)) return this.log(`tensorbook kernel: ignored ${type} on control (send it on shell)`);
       void this.handle(channel, message);

@@ -220,6 +220,10 @@ test("bad input is logged and the kernel keeps serving", async () => {
   const k = setup();
   k.kernel.receive("shell", request("no_such_request", {}));
   assert.match(k.logs.at(-1)!, /unknown message type "no_such_request" on shell/);
+  for (const inherited of ["constructor", "__proto__", "toString"]) {
+    k.kernel.receive("shell", request(inherited, {}));
+    assert.match(k.logs.at(-1)!, new RegExp(`unknown message type "${inherited}"`));
+  }
   k.kernel.receive("control", request("execute_request", executeContent("= 1")));
   assert.match(k.logs.at(-1)!, /execute_request on control/);
   const bad = request("execute_request", { silent: "yes" });

@@ -81,7 +81,8 @@ const RED = "\u001b[0;31m";
 const GREEN = "\u001b[0;32m";
 const RESET = "\u001b[0m";
 const FRAME = /^\s*at (?:(.+?) \()?(.+?):(\d+):(\d+)\)?$/;
-const INTERNAL = path.resolve(__dirname, "..");
+/** The runtime's own files: their frames (the cell wrapper, import resolution) mean nothing to a user. */
+const INTERNAL = __dirname + path.sep;
 
 /** The traceback lines of `error`, with cells found by file name in `cells`. */
 export function formatError(error: unknown, cells: Map<string, CellSource>): CellError {

@@ -71,7 +71,9 @@ function viewOf(shape: number[], summarize: boolean): View {
   const e = PRINT_OPTIONS.edgeItems;
   const axes = shape.map((n) => {
     const summarized = summarize && n > 2 * e;
-    const indices = summarized ? [0, 1, 2].concat([3, 2, 1].map((i) => n - i)) : Array.from({ length: n }, (_, i) => i);
+    const indices = summarized
+      ? Array.from({ length: 2 * e }, (_, i) => (i < e ? i : n - 2 * e + i))
+      : Array.from({ length: n }, (_, i) => i);
     return { indices, summarized };
   });
   return { shape: axes.map((a) => a.indices.length), axes };
@@ -121,7 +123,10 @@ function sliceOf(t: SliceableTensor, block: Block): TensorLike & { dispose(): vo
   return t.slice(block.begin, block.size);
 }
 
-/** The values a view shows, read with dataSync() (slices are freed before returning). */
+/**
+ * The values a view shows, read with dataSync() (slices are freed before returning). A slice runs on the
+ * current backend: a tensor that lives on another one is moved there by tfjs, as any op on it would.
+ */
 function readSync(t: SliceableTensor, view: View): Element[] {
   const blocks = blocksOf(t.shape, view);
   if (blocks === "whole") return Array.from(t.dataSync() as Values);

@@ -60,20 +60,26 @@ function eachInput(inputs: Inputs): [string, InputLike][] {
   return out;
 }
 
-/** Throws a DeviceError naming the op and input when an input cannot reach any kernel. */
+/** Throws a DeviceError naming the op and input when `t` cannot reach any kernel. */
+function checkInput(engine: EngineInternals, kernelName: string, name: string, t: InputLike): void {
+  if (t.dataId === undefined) return;
+  const info = t.isDisposed === true ? undefined : engine.state.tensorInfo.get(t.dataId);
+  // The common case costs one map lookup and a scan of the few registered backends.
+  if (info !== undefined && Object.values(engine.registry).includes(info.backend)) return;
+  const what = `${opName(kernelName)}: input '${name}' (shape ${shapeText(t.shape)}, ${t.dtype})`;
+  if (t.isDisposed === true) throw new DeviceError(`${what} was disposed (by dispose() or a tf.tidy() around it); keep it with tf.keep() or compute it again`);
+  if (info === undefined) {
+    throw new DeviceError(`${what} is unknown to this TensorFlow.js engine: it was made by another copy of @tensorflow/tfjs-core ` +
+      `(tfjs ${tf.version.tfjs} runs here), or freed; make it again with this tf, e.g. tf.tensor(await t.data(), t.shape, t.dtype)`);
+  }
+  throw new DeviceError(`${what} lives on a backend that was removed (tf.removeBackend or engine reset); its data is gone`);
+}
+
 function checkInputs(engine: EngineInternals, kernelName: string, inputs: Inputs): void {
-  for (const [name, t] of eachInput(inputs)) {
-    if (t.dataId === undefined) continue;
-    const what = `${opName(kernelName)}: input '${name}' (shape ${shapeText(t.shape)}, ${t.dtype})`;
-    if (t.isDisposed === true) throw new DeviceError(`${what} was disposed (by dispose() or a tf.tidy() around it); keep it with tf.keep() or compute it again`);
-    const info = engine.state.tensorInfo.get(t.dataId);
-    if (info === undefined) {
-      throw new DeviceError(`${what} is unknown to this TensorFlow.js engine: it was made by another copy of @tensorflow/tfjs-core ` +
-        `(tfjs ${tf.version.tfjs} runs here), or freed; make it again with this tf, e.g. tf.tensor(await t.data(), t.shape, t.dtype)`);
-    }
-    if (!Object.values(engine.registry).includes(info.backend)) {
-      throw new DeviceError(`${what} lives on a backend that was removed (tf.removeBackend or engine reset); its data is gone`);
-    }
+  for (const name in inputs) {
+    const value = inputs[name];
+    if (Array.isArray(value)) for (let i = 0; i < value.length; i++) checkInput(engine, kernelName, `${name}[${i}]`, value[i]);
+    else if (value !== undefined && value !== null) checkInput(engine, kernelName, name, value);
   }
 }
 

@@ -21,6 +21,8 @@ type ExportsField = string | null | ExportsField[] | { [key: string]: ExportsFie
 export interface Importer {
   import(spec: string): Promise<unknown>;
   require(spec: string): unknown;
+  /** require.resolve from the notebook's folder, then from tensorbook's dependencies. */
+  resolve(spec: string): string;
   /** `import x from "m"`: a CommonJS module's exports, or an ES module's (or __esModule's) default. */
   defaultOf(module: unknown): unknown;
 }
@@ -59,6 +61,11 @@ export function createImporter(cwd: string): Importer {
       const file = resolveFile(spec);
       if (file === undefined) throw notFound(spec);
       return fromNotebook(file);
+    },
+    resolve(spec) {
+      const file = resolveFile(spec);
+      if (file === undefined) throw notFound(spec);
+      return file;
     },
     async import(spec) {
       if (spec.startsWith("node:") || isBuiltin(spec)) return fromNotebook(spec);

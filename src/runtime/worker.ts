@@ -76,7 +76,10 @@ Object.assign(globalThis, {
   clearOutput,
   input: (prompt = "") => askInput(String(prompt), false),
   password: (prompt = "") => askInput(String(prompt), true),
-  require: (spec: string) => importer.require(spec),
+  require: Object.assign((spec: string) => importer.require(spec), {
+    resolve: (spec: string) => importer.resolve(spec),
+    cache: require.cache,
+  }),
 });
 
 /** What the compiled wrapper receives as `__tb` (language/transform.ts). */

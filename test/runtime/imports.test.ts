@@ -29,7 +29,9 @@ describe("imports from cells", () => {
   it("a CommonJS package from the notebook's node_modules, by import and by require (one instance)", async () => {
     const run = await s.run(`import counter from "cjs-counter";\nconst again = require("cjs-counter") as typeof counter;\n[counter.next(), again.next(), counter === again]`);
     assert.equal(run.text, "[ 1, 2, true ]", run.traceback);
-    assert.equal(await s.value(`counter.loadedFrom`), `'${path.join(notebookDir, "node_modules", "cjs-counter", "index.js")}'`);
+    const file = path.join(notebookDir, "node_modules", "cjs-counter", "index.js");
+    assert.equal(await s.value(`counter.loadedFrom`), `'${file}'`);
+    assert.equal(await s.value(`require.resolve("cjs-counter")`), `'${file}'`);
   });
 
   it("@tensorflow/tfjs from tensorbook's own dependencies, and tensor math works in the cell's realm", async () => {

@@ -49,7 +49,12 @@ export function renderBundle(data: MimeBundle, metadata: { [key: string]: unknow
       const summary = escapeHtml(text(data["text/plain"] ?? "plot"));
       // The snapshot shows until plotly.js draws (and stays if it cannot): the page never shows a blank box.
       const fallback = png === undefined ? "" : `<img class="plotly-snapshot" src="data:image/png;base64,${text(png).replace(/\s/g, "")}" alt="${summary}"${imageSize(metadata, "image/png")}>`;
-      return `<div class="plotly-output" id="${id}">${fallback}</div>\n<script type="application/json" class="plotly-figure" data-target="${id}">${jsonForScript(data[PLOTLY_MIME])}</script>`;
+      // The placeholder has the figure's height (plotly's default 450 px): with autosize, plotly.js sizes a
+      // plot to its container, and a container only as tall as its min-height squashes the chart flat.
+      const layout = ((data[PLOTLY_MIME] as { layout?: { width?: unknown; height?: unknown } } | undefined)?.layout) ?? {};
+      const height = typeof layout.height === "number" ? layout.height : 450;
+      const width = typeof layout.width === "number" ? `width: ${layout.width}px; ` : "";
+      return `<div class="plotly-output" id="${id}" style="${width}height: ${height}px">${fallback}</div>\n<script type="application/json" class="plotly-figure" data-target="${id}">${jsonForScript(data[PLOTLY_MIME])}</script>`;
     }
     case "text/html":
       return `<div class="output-html">${text(data[mime])}</div>`;

@@ -113,16 +113,19 @@ after(async () => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function renderInChromium(html: string, name: string): Promise<{ plots: number; drawn: number; snapshots: number; images: number[] }> {
+type PageState = { plots: number; drawn: number; snapshots: number; images: number[]; heights: number[] };
+
+async function renderInChromium(html: string, name: string): Promise<PageState> {
   const file = path.join(dir, name);
   fs.writeFileSync(file, html);
   await browser!.open(pathToFileURL(file).href);
   const state = `({ plots: document.querySelectorAll(".plotly-output").length,
     drawn: [...document.querySelectorAll(".plotly-output")].filter((el) => el.querySelector(".main-svg")).length,
     snapshots: document.querySelectorAll("img.plotly-snapshot").length,
-    images: [...document.querySelectorAll(".output-body > img")].map((img) => img.naturalWidth) })`;
+    images: [...document.querySelectorAll(".output-body > img")].map((img) => img.naturalWidth),
+    heights: [...document.querySelectorAll(".plotly-output")].map((el) => Math.round(el.querySelector(".main-svg")?.getBoundingClientRect().height ?? 0)) })`;
   for (let tries = 0; ; tries++) {
-    const result = await browser!.evaluate<{ plots: number; drawn: number; snapshots: number; images: number[] }>(state);
+    const result = await browser!.evaluate<PageState>(state);
     if (result.drawn === result.plots || tries > 100) return result;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -130,7 +133,8 @@ async function renderInChromium(html: string, name: string): Promise<{ plots: nu
 
 test("in headless Chromium every plot renders interactively, offline, with no console errors", { skip: !chromium, timeout: 90_000 }, async () => {
   const result = await renderInChromium(exportHtml(sampleNotebook()), "page.html");
-  assert.deepEqual(result, { plots: 3, drawn: 3, snapshots: 0, images: [200] });
+  // Drawn at full size: plotly's default 450 px, the heatmap's own layout.height (180 + 22 px a step, at least 300).
+  assert.deepEqual(result, { plots: 3, drawn: 3, snapshots: 0, images: [200], heights: [450, 450, 300] });
   assert.deepEqual(browser!.errors, []);
 });
 

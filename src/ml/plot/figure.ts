@@ -45,6 +45,8 @@ export interface Axis {
   overlaying?: string;
   side?: "left" | "right";
   showgrid?: boolean;
+  zeroline?: boolean;
+  rangemode?: "normal" | "tozero" | "nonnegative";
   [attribute: string]: unknown;
 }
 

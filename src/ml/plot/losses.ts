@@ -84,7 +84,12 @@ export function lossesFigure(history: History, options: LossesOptions = {}): Fig
   const hasAccuracy = data.some((t) => t.yaxis === "y2");
   const layout = baseLayout({ title: "training", xTitle: xName, yTitle: "loss", ...options });
   if (options.logY) layout.yaxis = { ...layout.yaxis, type: "log" };
-  if (hasAccuracy) layout.yaxis2 = { title: { text: "accuracy" }, overlaying: "y", side: "right", showgrid: false, ...layout.yaxis2 };
+  if (hasAccuracy) {
+    // From zero: an accuracy read against its full scale, and a sane axis while it has a single point.
+    layout.yaxis2 = { title: { text: "accuracy" }, overlaying: "y", side: "right", showgrid: false, zeroline: false, rangemode: "tozero", ...layout.yaxis2 };
+    // plotly.js puts the legend at x = 1.02, on top of a right-hand axis; move it past the axis's labels.
+    layout.legend = { x: 1.12, xanchor: "left", ...(layout.legend as object | undefined) };
+  }
   layout.showlegend = true;
   return { data, layout };
 }

@@ -109,11 +109,12 @@ function buildAxis(id: AxisId, spec: Axis, traces: Trace[], length: number): Sca
       if (which !== "x" || (trace.mode ?? "lines").includes("markers")) pad = Math.max(pad, which === "x" ? 0.02 : 0.05);
     }
   }
+  if (spec.rangemode === "tozero" && kind === "linear") extend(0);
   if (!Number.isFinite(axis.min)) { axis.min = kind === "log" ? 0 : -1; axis.max = kind === "log" ? 1 : 1; }
   if (axis.min === axis.max) { axis.min -= 1; axis.max += 1; }
   const span = axis.max - axis.min;
   // Bars keep their zero baseline on the axis edge: pad only the side away from zero.
-  const barFromZero = mine.some((t) => ["bar", "histogram"].includes(traceType(t)));
+  const barFromZero = spec.rangemode === "tozero" || mine.some((t) => ["bar", "histogram"].includes(traceType(t)));
   axis.min -= barFromZero && axis.min === 0 ? 0 : span * pad;
   axis.max += barFromZero && axis.max === 0 ? 0 : span * pad;
   if (spec.range !== undefined) [axis.min, axis.max] = spec.range;
@@ -204,7 +205,7 @@ export function renderFigure(figure: Figure): Snapshot {
   // Grid: y lines at every tick; x lines on a numeric axis (plotly draws none between categories of bars).
   if (y.spec.showgrid !== false) for (const t of y.ticks) canvas.line(plot.left, py(t.value), plot.left + plot.width, py(t.value), GRID, 1);
   if (x.kind !== "category" && x.spec.showgrid !== false) for (const t of x.ticks) canvas.line(px(t.value), plot.top, px(t.value), plot.top + plot.height, GRID, 1);
-  if (y.kind === "linear" && y.min < 0 && y.max > 0) canvas.line(plot.left, py(0), plot.left + plot.width, py(0), ZERO_LINE, 1);
+  if (y.kind === "linear" && y.spec.zeroline !== false && y.min < 0 && y.max > 0) canvas.line(plot.left, py(0), plot.left + plot.width, py(0), ZERO_LINE, 1);
 
   canvas.clip = { x0: plot.left, y0: plot.top, x1: plot.left + plot.width, y1: plot.top + plot.height };
   const bars = drawn.filter((t) => traceType(t) === "bar");

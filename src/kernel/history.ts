@@ -38,7 +38,8 @@ export function globToRegExp(pattern: string): RegExp {
       if (close < 0) source += "\\[";
       else {
         const body = pattern.slice(i + 1, close);
-        source += `[${body.startsWith("^") ? "\\^" + body.slice(1) : body}]`;
+        // sqlite GLOB negates a class with ^, as a RegExp does; only backslashes need escaping
+        source += `[${body.replace(/\\/g, "\\\\")}]`;
         i = close;
       }
     } else source += c.replace(/[\\^$.|+(){}\]]/g, "\\$&");

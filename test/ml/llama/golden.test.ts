@@ -59,3 +59,21 @@ test("greedy from BOS reproduces Karpathy's published stories260K sample", () =>
   assert.deepEqual(out.tokens[0], storiesReference.greedy_from_bos.token_ids.slice(0, 64));
   assert.equal(llama.tokenizer!.decode(out.tokens[0]), storiesReference.greedy_from_bos.first_64_text);
 });
+
+test("stories260K: KV-cache decoding equals full recompute at every step (logits and greedy tokens)", () => {
+  const cached = loadStories();
+  const recompute = loadStories();
+  const V = cached.params.vocab_size;
+  const seq = [...storiesReference.prompts[1].prompt_token_ids];
+  let logits = cached.forwardLogits([seq], 0).slice(-V);
+  for (let step = 0; step < 24; step++) {
+    const full = recompute.forwardLogits([seq], 0); // (1, T, V), no cache reuse: every position recomputed
+    const d = maxAbsDiff(logits, full.subarray(full.length - V));
+    assert.ok(d < 1e-5, `step ${step}: |Δlogit| ${d}`);
+    let next = 0;
+    for (let i = 1; i < V; i++) if (logits[i] > logits[next]) next = i;
+    seq.push(next);
+    logits = cached.forwardLogits([[next]], seq.length - 1).slice();
+  }
+  assert.deepEqual(seq.slice(storiesReference.prompts[1].prompt_token_ids.length), storiesReference.prompts[1].greedy_continuation_token_ids.slice(0, 24));
+});

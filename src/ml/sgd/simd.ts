@@ -57,25 +57,58 @@ const bump = (i: number, by: number[]): number[] => [...get(i), ...by, ...add, .
 
 /**
  * forward_layer(w, b, a, out, m, nIn, nOut): out[s, o] = b[o] + Σ_i w[o, i] · a[s, i] (z, before the
- * sigmoid), for s < m, o < nOut. Two f32x4 accumulators take 8 inputs a turn; then 4; then one by one.
+ * sigmoid), for s < m, o < nOut. Samples go two at a time, so each 4-wide slice of a weight row is loaded
+ * once for both; an odd last sample takes two accumulators over 8 inputs a turn. Then the scalar tail.
  */
 function forwardLayer(): { params: number[]; locals: number[]; body: number[] } {
   const [w, b, a, out, m, nIn, nOut] = [0, 1, 2, 3, 4, 5, 6];
-  const [s, o, ib, row, arow, end8, end4, endIn, acc0, acc1, z, endS, endO] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
+  const [s, o, ib, row, arow, end8, end4, endIn, acc0, acc1, z, endS, endO, arow1, wv, z1, endPair] =
+    [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23];
+  const hsum = (acc: number): number[] => [...get(acc), ...lane(0), ...get(acc), ...lane(1), ...f32Add, ...get(acc), ...lane(2), ...f32Add, ...get(acc), ...lane(3), ...f32Add];
+  const bias = [...get(b), ...get(o), ...i32(4), ...mul, ...add, ...f32Load(), ...f32Add];
+  const scalarTail = (zl: number, ar: number): number[] => whileBelow(ib, endIn, [
+    ...get(zl), ...get(row), ...get(ib), ...add, ...f32Load(), ...get(ar), ...get(ib), ...add, ...f32Load(), ...f32Mul, ...f32Add, ...set(zl),
+    ...bump(ib, i32(4)),
+  ]);
+  const store = (sample: number[], zl: number): number[] =>
+    [...get(out), ...sample, ...get(nOut), ...mul, ...get(o), ...add, ...i32(4), ...mul, ...add, ...get(zl), ...f32Store];
+  const rowStart = [...get(w), ...get(o), ...get(endIn), ...mul, ...add, ...set(row), ...v128Zero, ...set(acc0), ...v128Zero, ...set(acc1), ...i32(0), ...set(ib)];
   const body = [
     ...get(nIn), ...i32(-8), ...and, ...i32(4), ...mul, ...set(end8), // bytes of the 8-wide part
     ...get(nIn), ...i32(-4), ...and, ...i32(4), ...mul, ...set(end4),
     ...get(nIn), ...i32(4), ...mul, ...set(endIn),
     ...get(m), ...set(endS),
+    ...get(m), ...i32(-2), ...and, ...set(endPair),
     ...get(nOut), ...set(endO),
     ...i32(0), ...set(s),
-    ...whileBelow(s, endS, [
+    ...whileBelow(s, endPair, [ // samples s and s+1
+      ...get(a), ...get(s), ...get(endIn), ...mul, ...add, ...set(arow),
+      ...get(arow), ...get(endIn), ...add, ...set(arow1),
+      ...i32(0), ...set(o),
+      ...whileBelow(o, endO, [
+        ...rowStart,
+        ...whileBelow(ib, end4, [
+          ...get(row), ...get(ib), ...add, ...v128Load(), ...set(wv),
+          ...get(acc0), ...get(wv), ...get(arow), ...get(ib), ...add, ...v128Load(), ...f32x4Mul, ...f32x4Add, ...set(acc0),
+          ...get(acc1), ...get(wv), ...get(arow1), ...get(ib), ...add, ...v128Load(), ...f32x4Mul, ...f32x4Add, ...set(acc1),
+          ...bump(ib, i32(16)),
+        ]),
+        ...hsum(acc0), ...bias, ...set(z),
+        ...hsum(acc1), ...bias, ...set(z1),
+        ...scalarTail(z, arow),
+        ...get(end4), ...set(ib),
+        ...scalarTail(z1, arow1),
+        ...store(get(s), z),
+        ...store([...get(s), ...i32(1), ...add], z1),
+        ...bump(o, i32(1)),
+      ]),
+      ...bump(s, i32(2)),
+    ]),
+    ...whileBelow(s, endS, [ // the last sample when m is odd
       ...get(a), ...get(s), ...get(endIn), ...mul, ...add, ...set(arow),
       ...i32(0), ...set(o),
       ...whileBelow(o, endO, [
-        ...get(w), ...get(o), ...get(endIn), ...mul, ...add, ...set(row),
-        ...v128Zero, ...set(acc0), ...v128Zero, ...set(acc1),
-        ...i32(0), ...set(ib),
+        ...rowStart,
         ...whileBelow(ib, end8, [
           ...get(acc0), ...get(row), ...get(ib), ...add, ...v128Load(), ...get(arow), ...get(ib), ...add, ...v128Load(), ...f32x4Mul, ...f32x4Add, ...set(acc0),
           ...get(acc1), ...get(row), ...get(ib), ...add, ...v128Load(16), ...get(arow), ...get(ib), ...add, ...v128Load(16), ...f32x4Mul, ...f32x4Add, ...set(acc1),
@@ -86,40 +119,85 @@ function forwardLayer(): { params: number[]; locals: number[]; body: number[] } 
           ...bump(ib, i32(16)),
         ]),
         ...get(acc0), ...get(acc1), ...f32x4Add, ...set(acc0),
-        ...get(acc0), ...lane(0), ...get(acc0), ...lane(1), ...f32Add, ...get(acc0), ...lane(2), ...f32Add, ...get(acc0), ...lane(3), ...f32Add,
-        ...get(b), ...get(o), ...i32(4), ...mul, ...add, ...f32Load(), ...f32Add, ...set(z),
-        ...whileBelow(ib, endIn, [
-          ...get(z), ...get(row), ...get(ib), ...add, ...f32Load(), ...get(arow), ...get(ib), ...add, ...f32Load(), ...f32Mul, ...f32Add, ...set(z),
-          ...bump(ib, i32(4)),
-        ]),
-        ...get(out), ...get(s), ...get(nOut), ...mul, ...get(o), ...add, ...i32(4), ...mul, ...add, ...get(z), ...f32Store,
+        ...hsum(acc0), ...bias, ...set(z),
+        ...scalarTail(z, arow),
+        ...store(get(s), z),
         ...bump(o, i32(1)),
       ]),
       ...bump(s, i32(1)),
     ]),
   ];
-  return { params: [I32, I32, I32, I32, I32, I32, I32], locals: [I32, I32, I32, I32, I32, I32, I32, I32, V128, V128, F32, I32, I32], body };
+  return {
+    params: [I32, I32, I32, I32, I32, I32, I32],
+    locals: [I32, I32, I32, I32, I32, I32, I32, I32, V128, V128, F32, I32, I32, I32, V128, F32, I32],
+    body,
+  };
 }
 
 /**
  * update_layer(w, c, a, m, nIn, nOut): w[o, i] += Σ_s c[o, s] · a[s, i], with c (nOut, m) the scaled
  * deltas −(eta/m)·delta[s, o] transposed. Each 4-wide slice of a weight row is loaded once, takes all m
- * samples' terms, and is stored once.
+ * samples' terms, and is stored once; rows go two at a time so each slice of a is loaded once for both.
  */
 function updateLayer(): { params: number[]; locals: number[]; body: number[] } {
   const [w, c, a, m, nIn, nOut] = [0, 1, 2, 3, 4, 5];
-  const [o, ib, row, crow, cend, pc, pa, end4, endIn, rowBytes, acc, accf, endO] = [6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
+  const [o, ib, row, crow, cend, pc, pa, end4, endIn, rowBytes, acc, accf, endO, acc1, av, mBytes, endPair] =
+    [6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22];
+  const rowStart = [
+    ...get(w), ...get(o), ...get(rowBytes), ...mul, ...add, ...set(row),
+    ...get(c), ...get(o), ...get(mBytes), ...mul, ...add, ...set(crow),
+    ...get(crow), ...get(mBytes), ...add, ...set(cend),
+    ...i32(0), ...set(ib),
+  ];
+  // the scalar columns past the last multiple of 4, for the row at `row` (from ib on)
+  const tail = whileBelow(ib, endIn, [
+    ...get(row), ...get(ib), ...add, ...f32Load(), ...set(accf),
+    ...get(crow), ...set(pc),
+    ...get(a), ...get(ib), ...add, ...set(pa),
+    ...whileBelow(pc, cend, [
+      ...get(accf), ...get(pc), ...f32Load(), ...get(pa), ...f32Load(), ...f32Mul, ...f32Add, ...set(accf),
+      ...bump(pc, i32(4)),
+      ...bump(pa, get(rowBytes)),
+    ]),
+    ...get(row), ...get(ib), ...add, ...get(accf), ...f32Store,
+    ...bump(ib, i32(4)),
+  ]);
   const body = [
     ...get(nIn), ...i32(-4), ...and, ...i32(4), ...mul, ...set(end4),
     ...get(nIn), ...i32(4), ...mul, ...set(endIn),
     ...get(endIn), ...set(rowBytes),
     ...get(nOut), ...set(endO),
+    ...get(nOut), ...i32(-2), ...and, ...set(endPair),
+    ...get(m), ...i32(4), ...mul, ...set(mBytes),
     ...i32(0), ...set(o),
-    ...whileBelow(o, endO, [
-      ...get(w), ...get(o), ...get(rowBytes), ...mul, ...add, ...set(row),
-      ...get(c), ...get(o), ...get(m), ...mul, ...i32(4), ...mul, ...add, ...set(crow),
-      ...get(crow), ...get(m), ...i32(4), ...mul, ...add, ...set(cend),
-      ...i32(0), ...set(ib),
+    ...whileBelow(o, endPair, [ // rows o and o+1
+      ...rowStart,
+      ...whileBelow(ib, end4, [
+        ...get(row), ...get(ib), ...add, ...v128Load(), ...set(acc),
+        ...get(row), ...get(ib), ...add, ...get(rowBytes), ...add, ...v128Load(), ...set(acc1),
+        ...get(crow), ...set(pc),
+        ...get(a), ...get(ib), ...add, ...set(pa),
+        ...whileBelow(pc, cend, [
+          ...get(pa), ...v128Load(), ...set(av),
+          ...get(acc), ...get(pc), ...v128Load32Splat, ...get(av), ...f32x4Mul, ...f32x4Add, ...set(acc),
+          ...get(acc1), ...get(pc), ...get(mBytes), ...add, ...v128Load32Splat, ...get(av), ...f32x4Mul, ...f32x4Add, ...set(acc1),
+          ...bump(pc, i32(4)),
+          ...bump(pa, get(rowBytes)),
+        ]),
+        ...get(row), ...get(ib), ...add, ...get(acc), ...v128Store,
+        ...get(row), ...get(ib), ...add, ...get(rowBytes), ...add, ...get(acc1), ...v128Store,
+        ...bump(ib, i32(16)),
+      ]),
+      ...tail, // row o's tail, then row o+1's
+      ...get(end4), ...set(ib),
+      ...bump(row, get(rowBytes)),
+      ...bump(crow, get(mBytes)),
+      ...bump(cend, get(mBytes)),
+      ...tail,
+      ...bump(o, i32(2)),
+    ]),
+    ...whileBelow(o, endO, [ // the last row when nOut is odd
+      ...rowStart,
       ...whileBelow(ib, end4, [
         ...get(row), ...get(ib), ...add, ...v128Load(), ...set(acc),
         ...get(crow), ...set(pc),
@@ -132,22 +210,15 @@ function updateLayer(): { params: number[]; locals: number[]; body: number[] } {
         ...get(row), ...get(ib), ...add, ...get(acc), ...v128Store,
         ...bump(ib, i32(16)),
       ]),
-      ...whileBelow(ib, endIn, [
-        ...get(row), ...get(ib), ...add, ...f32Load(), ...set(accf),
-        ...get(crow), ...set(pc),
-        ...get(a), ...get(ib), ...add, ...set(pa),
-        ...whileBelow(pc, cend, [
-          ...get(accf), ...get(pc), ...f32Load(), ...get(pa), ...f32Load(), ...f32Mul, ...f32Add, ...set(accf),
-          ...bump(pc, i32(4)),
-          ...bump(pa, get(rowBytes)),
-        ]),
-        ...get(row), ...get(ib), ...add, ...get(accf), ...f32Store,
-        ...bump(ib, i32(4)),
-      ]),
+      ...tail,
       ...bump(o, i32(1)),
     ]),
   ];
-  return { params: [I32, I32, I32, I32, I32, I32], locals: [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, V128, F32, I32], body };
+  return {
+    params: [I32, I32, I32, I32, I32, I32],
+    locals: [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, V128, F32, I32, V128, V128, I32, I32],
+    body,
+  };
 }
 
 function moduleBytes(): Uint8Array {

@@ -3,7 +3,7 @@
 // merging Meta shards and undoing Hugging Face's rotary permutation are entries that read other entries.
 import type * as tf from "@tensorflow/tfjs";
 import { DType, TypedArray, fromBytes, itemSize, toFloat32, toInt32 } from "./dtypes";
-import { FileSource } from "./source";
+import { CheckpointError, FileSource } from "./source";
 
 /** What `info(name)` tells without reading data. */
 export interface TensorInfo {
@@ -100,7 +100,15 @@ export class Checkpoint {
   /** The tensor's data in its own dtype (int64 → BigInt64Array, fp16/bf16 → raw Uint16Array bits). */
   read(name: string): { data: TypedArray; shape: number[]; dtype: DType } {
     const e = this.entry(name);
-    return { data: e.read(), shape: [...e.shape], dtype: e.dtype };
+    let data: TypedArray;
+    try {
+      data = e.read();
+    } catch (err) {
+      // readers name the file in their errors; anything else met a corrupt file in an unforeseen way
+      if (err instanceof CheckpointError || (err instanceof Error && err.message.includes(this.path))) throw err;
+      throw new CheckpointError(this.path, `tensor "${name}"`, null, `unreadable (corrupt file?): ${(err as Error).message}`);
+    }
+    return { data, shape: [...e.shape], dtype: e.dtype };
   }
 
   /** The tensor as float32 (fp16/bf16/float64/ints converted): the fast path for typed-array loops. */

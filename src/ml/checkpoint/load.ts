@@ -40,7 +40,9 @@ export function readFile(file: string): CheckpointParts {
       `not a checkpoint this reader knows (looked for a zip "PK\\3\\4" of torch.save, a pickle of legacy torch.save, a safetensors header, a llama2.c header); it starts with ${hex(head)}`);
   } catch (e) {
     source.close();
-    throw e;
+    // a reader's own errors name the file; anything else is a bug meeting a corrupt file: name it too
+    if (e instanceof CheckpointError || (e instanceof Error && e.message.includes(file))) throw e;
+    throw new CheckpointError(file, "contents", null, `unreadable (corrupt file?): ${(e as Error).name}: ${(e as Error).message}`);
   }
 }
 

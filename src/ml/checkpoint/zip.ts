@@ -75,16 +75,23 @@ export function readZipDirectory(source: FileSource): Map<string, ZipEntry> {
     const extraLen = cv.getUint16(p + 30, true);
     const commentLen = cv.getUint16(p + 32, true);
     let localOffset = cv.getUint32(p + 42, true);
+    const extraEnd = p + 46 + nameLen + extraLen;
+    if (extraEnd + commentLen > cd.length) fail("central directory entry", cdOffset + p, `entry ${n} runs past the end of the central directory`);
     const name = decoder.decode(cd.subarray(p + 46, p + 46 + nameLen));
     // ZIP64 extended information (header id 1): the 64-bit values of whichever fields are 0xFFFFFFFF
-    for (let e = p + 46 + nameLen; e + 4 <= p + 46 + nameLen + extraLen; ) {
+    for (let e = p + 46 + nameLen; e + 4 <= extraEnd; ) {
       const id = cv.getUint16(e, true);
       const len = cv.getUint16(e + 2, true);
       if (id === 1) {
         let q = e + 4;
-        if (size === 0xffffffff) { size = u64(cv, q); q += 8; }
-        if (compressedSize === 0xffffffff) { compressedSize = u64(cv, q); q += 8; }
-        if (localOffset === 0xffffffff) localOffset = u64(cv, q);
+        const take = (): number => {
+          if (q + 8 > Math.min(e + 4 + len, extraEnd)) fail(`ZIP64 extra field of ${name}`, cdOffset + q, "too short for the values it must hold");
+          q += 8;
+          return u64(cv, q - 8);
+        };
+        if (size === 0xffffffff) size = take();
+        if (compressedSize === 0xffffffff) compressedSize = take();
+        if (localOffset === 0xffffffff) localOffset = take();
       }
       e += 4 + len;
     }
@@ -116,12 +123,16 @@ export function dataOffset(source: FileSource, entry: ZipEntry): number {
 export function readZipEntry(source: FileSource, entry: ZipEntry): Uint8Array {
   const raw = source.read(dataOffset(source, entry), entry.compressedSize, `zip entry ${entry.name}`);
   if (entry.method === 0) return raw;
+  let out: Buffer;
   try {
-    const out = zlib.inflateRawSync(raw);
-    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    out = zlib.inflateRawSync(raw);
   } catch (e) {
     throw new CheckpointError(source.path, `zip entry ${entry.name}`, dataOffset(source, entry), `deflate stream is corrupt: ${(e as Error).message}`);
   }
+  if (out.byteLength !== entry.size) {
+    throw new CheckpointError(source.path, `zip entry ${entry.name}`, dataOffset(source, entry), `inflates to ${out.byteLength} bytes, the central directory says ${entry.size}: corrupt`);
+  }
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
 /** `length` bytes at `offset` inside an entry: straight from the file when stored. */

@@ -36,7 +36,12 @@ export function toNumbers(values: Values, where: string): number[] {
   if (typeof values !== "object" || values === null || typeof values.length !== "number") {
     throw new TypeError(`${where}: expected an array of numbers, a typed array or a 1-D tensor, got ${values === null ? "null" : typeof values}`);
   }
-  return Array.from(values, Number);
+  return Array.from(values, (v: unknown, i) => {
+    // null and NaN are gaps (plotly leaves them out); anything else that is not a number is a mistake.
+    if (typeof v === "number" || v === null) return v === null ? NaN : v;
+    if (typeof v === "bigint") return Number(v);
+    throw new TypeError(`${where}[${i}] is not a number: ${JSON.stringify(v) ?? String(v)}`);
+  });
 }
 
 /** A 2-D table of numbers from nested arrays or a 2-D tensor. */
@@ -97,6 +102,9 @@ export interface BarOptions extends ChartOptions {
 export function bar(y: Series, options: BarOptions = {}): Plot<Series> {
   return new Plot(y, (input) => {
     const data: Trace[] = namedSeries(input, "plot.bar: y").map(({ name, values }) => {
+      if (options.x !== undefined && options.x.length !== values.length) {
+        throw new RangeError(`plot.bar: options.x has ${options.x.length} labels for ${values.length} values${name !== undefined ? ` (series "${name}")` : ""}`);
+      }
       const labels = (options.x ?? values.map((_, i) => i)).map(String);
       const horizontal = options.orientation === "h";
       return { type: "bar", ...(name !== undefined && { name }), ...(horizontal ? { orientation: "h", y: labels, x: values } : { x: labels, y: values }) };

@@ -165,4 +165,7 @@ test("tensors are accepted where numbers are (1-D for lines, 2-D for heatmaps)",
   assert.deepEqual(plot.line(tensor([3], [1, 2, 3])).figure.data[0].y, [1, 2, 3]);
   assert.deepEqual(plot.heatmap(tensor([2, 2], [1, 2, 3, 4])).figure.data[0].z, [[1, 2], [3, 4]]);
   assert.throws(() => plot.line(tensor([2, 2], [1, 2, 3, 4])), /plot\.line: y: expected a 1-D tensor, got shape \[2, 2\]/);
+  assert.throws(() => plot.line({ train: [1, "two" as unknown as number] }), /plot\.line: y\.train\[1\] is not a number: "two"/);
+  assert.deepEqual(plot.line([1, null as unknown as number, 3]).figure.data[0].y, [1, NaN, 3], "null is a gap");
+  assert.throws(() => plot.bar([1, 2, 3], { x: ["a", "b"] }), /plot\.bar: options\.x has 2 labels for 3 values/);
 });

@@ -64,10 +64,11 @@ test("a failing cell stops the run: what ran and the error are written, exit 1; 
   assert.ok(error.traceback.some((line) => line.includes("Cell In[2], line 2")), error.traceback.join("\n"));
   assert.equal(code(nb, 2).execution_count, null);
 
-  const allowed = await tensorbookRun(["fails.ipynb", "--allow-errors", "-o", "all.ipynb"], dir);
+  // Without -o or --inplace the executed notebook goes beside the input as NAME.out.ipynb.
+  const allowed = await tensorbookRun(["fails.ipynb", "--allow-errors"], dir);
   assert.equal(allowed.code, 0);
-  assert.match(allowed.stdout, /ran 3 cells, 1 with errors \(--allow-errors\)/);
-  assert.deepEqual(texts(code(read(path.join(dir, "all.ipynb")), 2)), [["stdout", "after the error\n"]]);
+  assert.match(allowed.stdout, /ran 3 cells, 1 with errors \(--allow-errors\)\nexecuted notebook: fails\.out\.ipynb/);
+  assert.deepEqual(texts(code(read(path.join(dir, "fails.out.ipynb")), 2)), [["stdout", "after the error\n"]]);
 });
 
 test("--timeout interrupts a while(true) cell, writes it with the reason and the interrupt, exit 1", async () => {

@@ -4,7 +4,9 @@
 // and Meta's forward is ~330 ops a token, so tfjs tops out near 300 tokens/s (../shared/PEERS.md), while
 // the arithmetic is under a million flops. This file is llama2.c's run.c algorithm, batched: every row
 // of the batch and every position of the chunk goes through each Linear together, so a weight row is
-// read once per step, not once per token. Sums run in float64 (JS numbers) and are stored as float32.
+// read once per step, not once per token. The Linear layers and the attention dot products run in the
+// WebAssembly SIMD kernels of simd.ts (float32 sums, as run.c and PyTorch's CPU kernels) where the engine
+// has them and the shapes fit (multiples of 4); otherwise in the JS loops below (float64 sums).
 //
 // Semantics follow Meta's code line by line:
 //   h = tok_embeddings(tokens)                                           (B, T, dim)

@@ -1,14 +1,14 @@
 // `import { tf } from "tensorbook"`: TensorFlow.js itself (the same namespace as @tensorflow/tfjs), with
 // tensorbook's backend choice (./backend.ts) and its clearer op errors (./tensor/errors.ts) installed.
 //
-// How `tf` is usable in a cell right after the import: importing starts the backend selection at once
-// (wasm compiles asynchronously, so it cannot finish inside the import). Then
-// - later cells need nothing: a cell hook waits for the selection to finish before the importing cell
-//   ends, so every later cell runs on the chosen backend;
-// - in the same cell, `await ready()` (or `await device()`, which also shows what runs) before the first op.
-//   An op run before that throws tfjs's own "Backend 'wasm' has not yet been initialized. Make sure to
-//   await tf.ready() or await tf.setBackend()", and `await tf.ready()` works too.
-// A selection that fails (a forced backend that cannot run) fails the importing cell with the reason.
+// How `tf` is usable in a cell right after the import: importing starts the backend selection at once,
+// but wasm compiles asynchronously, so the selection cannot finish inside the import. Therefore:
+// - in the importing cell, ops before `await ready()` (or `await device()`, which also shows what runs)
+//   run on the cpu backend, which needs no initialization; their display says backend=cpu;
+// - a cell hook waits for the selection before the importing cell ends, so every later cell runs on the
+//   chosen backend, and tfjs moves the early tensors' data there the first time an op uses them;
+// - a selection that fails (a forced backend that cannot run) fails the importing cell with the reason.
+// The usual first cell is therefore `import { tf, device } from "tensorbook"; await device()`.
 import * as tf from "@tensorflow/tfjs";
 import { registerCellHooks } from "../runtime/hooks";
 import { ready } from "./backend";
@@ -18,6 +18,14 @@ import { installOpErrors } from "./tensor/errors";
 export { tf };
 
 installOpErrors();
+// The cpu backend greets its first tensor with "install tfjs-node to speed things up"; the selection below
+// looks for tfjs-node itself and device() reports it, so the banner is only noise here.
+const cpu = tf.findBackend("cpu") as (tf.KernelBackend & { firstUse?: boolean }) | null;
+if (cpu !== null) cpu.firstUse = false;
+// Until the selection ends, ops run on cpu: set it now (its setBackend completes synchronously), or tfjs
+// would pick the highest-priority registered backend (wasm, once the chain requires it) and throw
+// "backend 'wasm' has not yet been initialized" at the first op.
+if ((tf.engine() as unknown as { backendName: string | null }).backendName == null) void tf.setBackend("cpu");
 const selection = ready();
 // Reported where it is awaited (ready(), device(), the cell hook), not as an unhandled rejection.
 selection.catch(() => undefined);

@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fixture } from "../../helpers/tools";
 import { loadCheckpoint } from "../../../src/ml/checkpoint/load";
+import { loadPickle } from "../../../src/ml/checkpoint/numpy";
 import { Tokenizer } from "../../../src/ml/tokenizer/tokenizer";
 
 function generator(seed: number): () => number {
@@ -73,6 +74,29 @@ test("corrupted tokenizer files load or fail naming the file", () => {
       try {
         const t = Tokenizer.load(file);
         t.decode(t.encode("Once upon a time"));
+      } catch (e) {
+        assert.ok(e instanceof Error && e.message.includes(file), `trial ${trial}: ${(e as Error).name}: ${(e as Error).message}`);
+      }
+    }
+    fs.rmSync(tmp, { recursive: true });
+  }
+});
+
+test("corrupted numpy pickles load or fail naming the file", () => {
+  for (const name of ["numpy_p2.pkl", "numpy_p5.pkl", "numpy_py2style.pkl.gz"]) {
+    const original = fs.readFileSync(fixture("checkpoint", "pickle", name));
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tb-fuzz-pkl-"));
+    const file = path.join(tmp, name);
+    const rand = generator(name.length * 31);
+    for (let trial = 0; trial < 60; trial++) {
+      const bytes = Buffer.from(original);
+      if (trial % 2) fs.writeFileSync(file, bytes.subarray(0, Math.floor(rand() * bytes.length)));
+      else {
+        for (let k = 0; k < 3; k++) bytes[Math.floor(rand() * Math.min(bytes.length, 2000))] = Math.floor(rand() * 256);
+        fs.writeFileSync(file, bytes);
+      }
+      try {
+        loadPickle(file);
       } catch (e) {
         assert.ok(e instanceof Error && e.message.includes(file), `trial ${trial}: ${(e as Error).name}: ${(e as Error).message}`);
       }

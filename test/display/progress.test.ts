@@ -62,3 +62,15 @@ test("progress(total) counts update() calls; bad totals are refused", () => {
   assert.throws(() => progress(-1), /progress: total must be a non-negative number, got -1/);
   assert.throws(() => progress({} as Iterable<number>), /progress: expected an iterable, an async iterable or a total count, got object/);
 });
+
+test("for await over an async iterable: items in order, total from options, closed at the end", async () => {
+  const clock = new FakeClock();
+  const sink = new RecordingSink(true, clock);
+  async function* batches(): AsyncGenerator<number> {
+    for (let i = 0; i < 3; i++) { clock.time += 1000; yield i; }
+  }
+  const seen: number[] = [];
+  for await (const b of progress(batches(), { total: 3, desc: "batches", clock, sink })) seen.push(b);
+  assert.deepEqual(seen, [0, 1, 2]);
+  assert.equal(sink.sent[sink.sent.length - 1].output.data["text/plain"], "batches: 100%|████████████████████| 3/3 [00:03<00:00, 1.00it/s]");
+});

@@ -23,7 +23,7 @@ export const itemSize: { readonly [d in DType]: number } = {
 export const torchStorageDType: { readonly [storage: string]: DType } = {
   DoubleStorage: "float64", FloatStorage: "float32", HalfStorage: "float16", BFloat16Storage: "bfloat16",
   LongStorage: "int64", IntStorage: "int32", ShortStorage: "int16", CharStorage: "int8", ByteStorage: "uint8",
-  BoolStorage: "bool",
+  BoolStorage: "bool", UntypedStorage: "uint8",
 };
 
 /** torch dtype attribute names (torch.float32 …), as newer pickles name them. */

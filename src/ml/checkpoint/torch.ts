@@ -11,7 +11,7 @@ import { DType, fromBytes, gatherStrided, itemSize, torchDTypeName, torchStorage
 import { NdArray, PlainObject, builtinGlobals, numpyPickleGlobals } from "./numpy";
 import { PickleError, PyFunction, PyGlobal, PyObject, PyValue, describe, globalTable, unpickle } from "./pickle";
 import { CheckpointError, FileSource } from "./source";
-import { ZipEntry, readZipDirectory, readZipEntry, readZipRange } from "./zip";
+import { readZipDirectory, readZipEntry, readZipRange } from "./zip";
 
 /** torch.FloatStorage & co., as a global the pickle names. */
 class StorageType extends PyGlobal {
@@ -20,6 +20,16 @@ class StorageType extends PyGlobal {
   }
   call(): PyValue {
     throw new Error(`torch.${this.name} cannot be constructed from a pickle`);
+  }
+}
+
+/** torch.float32 & co., as a value the pickle names (metadata, `_rebuild_tensor_v3`'s dtype). */
+class TorchDType extends PyGlobal {
+  constructor(name: string, readonly dtype: DType) {
+    super("torch", name);
+  }
+  call(): PyValue {
+    throw new Error(`torch.${this.name} is a dtype, not callable`);
   }
 }
 
@@ -83,7 +93,16 @@ function torchGlobals(): PyGlobal[] {
     marker("torch", "Tensor"),
     passThrough("torch", "Size"),
     new PyFunction("torch", "device", (args) => args.map(String).join(":")),
-    ...Object.keys(torchDTypeName).map((name) => new PyFunction("torch", name, () => { throw new Error(`torch.${name} is a dtype, not callable`); })),
+    ...Object.entries(torchDTypeName).map(([name, dtype]) => new TorchDType(name, dtype)),
+    // torch ≥ 2: (storage, offset, size, stride, requires_grad, backward_hooks, dtype, …) over untyped bytes
+    new PyFunction("torch._utils", "_rebuild_tensor_v3", (args) => {
+      const [storage, offset, size, stride, , , dtype] = args;
+      if (!(storage instanceof StorageRef) || !(dtype instanceof TorchDType)) throw new Error("_rebuild_tensor_v3 with bad arguments");
+      const bytes = storage.numel * itemSize[storage.dtype];
+      const typed = new StorageRef(storage.key, dtype.dtype, Math.floor(bytes / itemSize[dtype.dtype]), (at, count, part) =>
+        storage.read((at * itemSize[dtype.dtype]) / itemSize[storage.dtype], (count * itemSize[dtype.dtype]) / itemSize[storage.dtype], part));
+      return rebuildTensor([typed, offset, size, stride]);
+    }),
   ];
 }
 
@@ -130,14 +149,10 @@ export function readTorchZip(source: FileSource): CheckpointParts {
     if (entry.size < numel * itemSize[dtype]) {
       throw new CheckpointError(source.path, `storage ${key}`, entry.localOffset, `${numel} ${dtype} elements need ${numel * itemSize[dtype]} bytes, entry ${name} holds ${entry.size}`);
     }
-    return cached(storages, key, () => new StorageRef(key, dtype, numel, (at, count, part) => zipRange(source, entry, at * itemSize[dtype], count * itemSize[dtype], part)));
+    return cached(storages, key, () => new StorageRef(key, dtype, numel, (at, count, part) => readZipRange(source, entry, at * itemSize[dtype], count * itemSize[dtype], part)));
   };
   const { value } = unpickleTorch(readZipEntry(source, entries.get(pkl)!), source, { part: pkl, storage });
   return collect("pytorch", source, value, bigEndian);
-}
-
-function zipRange(source: FileSource, entry: ZipEntry, offset: number, length: number, part: string): Uint8Array {
-  return readZipRange(source, entry, offset, length, part);
 }
 
 function cached(map: Map<string, StorageRef>, key: string, make: () => StorageRef): StorageRef {

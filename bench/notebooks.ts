@@ -42,8 +42,8 @@ function seconds(command: string, args: string[], cwd: string): number {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function twin(name: string, cells: number, ts: string, py: string): { ts: string; py: string } {
-  const tsNb = fromPercent(Array.from({ length: cells }, (_, i) => `// %%\n${ts.replace("$i", String(i))}`).join("\n"), name);
-  const pyNb: Notebook = { ...fromPercent(Array.from({ length: cells }, (_, i) => `// %%\n${py.replace("$i", String(i))}`).join("\n"), name), metadata: { kernelspec: { name: "python3", display_name: "Python 3", language: "python" } } };
+  const tsNb = fromPercent(Array.from({ length: cells }, (_, i) => `// %%\n${ts.replaceAll("$i", String(i))}`).join("\n"), name);
+  const pyNb: Notebook = { ...fromPercent(Array.from({ length: cells }, (_, i) => `// %%\n${py.replaceAll("$i", String(i))}`).join("\n"), name), metadata: { kernelspec: { name: "python3", display_name: "Python 3", language: "python" } } };
   const files = { ts: path.join(dir, `${name}.ipynb`), py: path.join(dir, `${name}-py.ipynb`) };
   writeNotebook(files.ts, tsNb);
   writeNotebook(files.py, pyNb);

@@ -17,7 +17,7 @@
 // the position just written. We keep −1 (or the tokenizer's pad) in the buffer, as Meta does, and the
 // forward throws if an invalid id ever reaches it.
 import type { ModelArgs } from "./args";
-import { Mulberry32, argmax, drawFromNucleus, logProb, softmax, topPNucleus, type Nucleus } from "./sampling";
+import { Mulberry32, argmax, drawFromNucleus, logProb, softmax, topK, topPNucleus, type Nucleus } from "./sampling";
 
 /** What generate needs of a model: Meta's forward as (B, T, vocab) logits in a Float32Array. */
 export interface LogitsModel {
@@ -102,14 +102,6 @@ function checkOptions(params: ModelArgs, promptTokens: number[][], opts: Generat
   if (!(temperature >= 0)) throw new Error(`generate: temperature must be ≥ 0, got ${temperature}`);
   const topP = opts.topP ?? 0.9;
   if (!(topP >= 0 && topP <= 1)) throw new Error(`generate: topP must be in [0, 1], got ${topP}`);
-}
-
-/** The k most likely of a distribution over the whole vocabulary (for greedy decoding's record). */
-function topK(probs: Float64Array, k: number): Nucleus {
-  const ids = Array.from({ length: probs.length }, (_, i) => i)
-    .sort((a, b) => probs[b] - probs[a] || a - b)
-    .slice(0, k);
-  return { ids: Int32Array.from(ids), probs: Float64Array.from(ids, (id) => probs[id]) };
 }
 
 /**

@@ -64,7 +64,18 @@ export interface Nucleus {
  * The most likely token is always kept (the mass before it is 0).
  */
 export function topPNucleus(probs: ArrayLike<number>, p: number): Nucleus {
-  const order = Array.from({ length: probs.length }, (_, i) => i);
+  // Sorting only the tokens of probability ≥ 1e-6 gives the same nucleus whenever their mass exceeds p:
+  // every other token then has more than p before it and is masked (a 32000-token vocabulary would
+  // otherwise be sorted whole at every step). Otherwise (p near 1) the whole vocabulary is sorted.
+  let order: number[] = [];
+  let mass = 0;
+  for (let i = 0; i < probs.length; i++) {
+    if (probs[i] >= 1e-6) {
+      order.push(i);
+      mass += probs[i];
+    }
+  }
+  if (!(mass > p)) order = Array.from({ length: probs.length }, (_, i) => i);
   // ties keep index order, so the result does not depend on the sort implementation
   order.sort((a, b) => probs[b] - probs[a] || a - b);
   let kept = 0;
@@ -76,6 +87,19 @@ export function topPNucleus(probs: ArrayLike<number>, p: number): Nucleus {
   for (let i = 0; i < kept; i++) sum += out[i] = probs[ids[i]];
   for (let i = 0; i < kept; i++) out[i] /= sum;
   return { ids, probs: out };
+}
+
+/** The k most likely ids of a distribution (ties by index), in one pass with a k-long sorted buffer. */
+export function topK(probs: ArrayLike<number>, k: number): Nucleus {
+  const ids: number[] = [];
+  for (let i = 0; i < probs.length; i++) {
+    if (ids.length === k && !(probs[i] > probs[ids[k - 1]])) continue; // on a tie the earlier id stays
+    let at = ids.length;
+    while (at > 0 && probs[ids[at - 1]] < probs[i]) at--;
+    ids.splice(at, 0, i);
+    if (ids.length > k) ids.pop();
+  }
+  return { ids: Int32Array.from(ids), probs: Float64Array.from(ids, (id) => probs[id]) };
 }
 
 /** torch.multinomial(probs_sort, 1) by inverse CDF with one uniform draw (see the file's head). */

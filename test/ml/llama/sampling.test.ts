@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { Mulberry32, argmax, drawFromNucleus, logProb, sampleTopP, softmax, topPNucleus } from "../../../src/ml/llama/sampling";
+import { Mulberry32, argmax, drawFromNucleus, logProb, sampleTopP, softmax, topK, topPNucleus } from "../../../src/ml/llama/sampling";
 import { fixture } from "../../helpers/tools";
 
 interface Nucleus { temperature: number; top_p: number; token_ids: number[]; renormalized_probs: number[] }
@@ -73,4 +73,20 @@ test("logProb is −cross_entropy: log_softmax at the target", () => {
   const logits = [2, 1, 0.5, -1];
   const z = Math.log(logits.reduce((s, x) => s + Math.exp(x), 0));
   logits.forEach((x, i) => assert.ok(Math.abs(logProb(logits, i) - (x - z)) < 1e-12));
+});
+
+test("topK equals a full sort (ties by index), and the nucleus of a 32000-token vocabulary is exact", () => {
+  const rng = new Mulberry32(9);
+  const probs = Float64Array.from({ length: 2000 }, () => Math.floor(rng.next() * 50) / 50); // many ties
+  const sorted = Array.from(probs.keys()).sort((a, b) => probs[b] - probs[a] || a - b);
+  assert.deepEqual(Array.from(topK(probs, 7).ids), sorted.slice(0, 7));
+  // a long tail under 1e-6: the fast path sorts only the head, and must keep exactly Meta's nucleus
+  const logits = Float64Array.from({ length: 32000 }, (_, i) => (i < 40 ? 10 - i * 0.1 : -20 + rng.next()));
+  const big = softmax(logits, 1);
+  const all = Array.from(big.keys()).sort((a, b) => big[b] - big[a] || a - b);
+  for (const p of [0.5, 0.9, 0.999999, 1]) { // 1: the head holds less than p, so the whole vocabulary is sorted
+    let kept = 0, before = 0;
+    while (kept < all.length && !(before > p)) before += big[all[kept++]];
+    assert.deepEqual(Array.from(topPNucleus(big, p).ids), all.slice(0, kept), `p ${p}`);
+  }
 });

@@ -42,7 +42,8 @@ const sum = onCpu.add(tf.ones([2, 2]));
 console.log(`made on cpu, added on ${tf.getBackend()}: ${JSON.stringify(sum.arraySync())}`);
 
 // %% [markdown]
-// No error: the copy happened inside `add`. That is convenient, and it is also where time goes when a
+// No error: the copy happened inside `add`. (The "Hi, looks like you are running TensorFlow.js in Node.js"
+// banner is TensorFlow.js's own, printed the first time its `cpu` backend stores a tensor.) That is convenient, and it is also where time goes when a
 // loop quietly copies the same tensor every step. The rule that keeps it fast is PyTorch's: create
 // tensors on the backend that will use them (here: after `await tf.ready()`, never switching backends
 // mid-way).

@@ -32,9 +32,12 @@ const cells = new Map<string, CellSource>();
 const importer = createImporter(config.cwd);
 
 const streams = new StreamCoalescer((name, text) => emit({ type: "stream", name, text }));
+/** Displays and updates from background work while no cell runs: sent at the start of the next cell. */
+const lateOutputs: CellOutput[] = [];
 function emit(out: CellOutput): void {
   if (current === undefined) {
     if (out.type === "stream") streams.write(out.name, out.text);
+    else lateOutputs.push(out);
     return;
   }
   post({ kind: "output", id: current.id, out });
@@ -143,6 +146,8 @@ async function runWithHooks(message: RunCell): Promise<ExecuteOutcome> {
   const late = streams.begin();
   current = { id: message.id, interrupt: () => {} };
   if (late !== "") emit({ type: "stream", name: "stderr", text: late });
+  // An update_display_data finds its output wherever it is; a display_data shows here, after the note.
+  for (const out of lateOutputs.splice(0)) emit(out);
   const hookErrors: string[] = [];
   for (const hooks of cellHooks()) {
     try {

@@ -102,6 +102,16 @@ describe("cell outputs", () => {
     assert.match(next.stderr, /background work of an earlier cell[^\n]*\nafter\n/);
   });
 
+  it("a display update from background work after its cell ended arrives with the next cell", async () => {
+    const first = await s.run(`const live = display.text("0");\nsetTimeout(() => live.update("later"), 20); 0`);
+    const id = first.outputs[0]?.type === "display_data" ? first.outputs[0].transient?.display_id : undefined;
+    await new Promise((r) => setTimeout(r, 100));
+    const next = await s.run(`1`);
+    const update = next.outputs.find((o) => o.type === "update_display_data");
+    assert.equal(update?.type === "update_display_data" ? update.transient.display_id : "", id);
+    assert.equal(update?.type === "update_display_data" ? update.data["text/plain"] : "", "'later'");
+  });
+
   it("an unhandled rejection and an uncaught exception in background work do not kill the session", async () => {
     await s.run(`// @ts-nocheck\nPromise.reject(new Error("rejected later"));\nsetTimeout(() => { throw new Error("thrown later"); }, 5); 0`);
     await new Promise((r) => setTimeout(r, 80));

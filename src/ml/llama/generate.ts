@@ -30,6 +30,8 @@ export interface GenerateVocab {
   readonly eosId: number;
   readonly padId: number;
   idToPiece(id: number): string;
+  /** When present, streamed tokens carry the text they add (SentencePiece spaces and bytes resolved). */
+  decode?(ids: number[]): string;
 }
 
 /** One candidate next token as sampling saw it. */
@@ -48,6 +50,11 @@ export interface TokenProbStep {
 /** A token as it is streamed to the cell. */
 export interface StreamedToken {
   row: number;
+  /**
+   * The text this token adds to the row's decoded generation ("" while a multi-byte character is still
+   * incomplete), so `process.stdout.write(t.text)` prints the story as it comes. Without a tokenizer: "".
+   */
+  text: string;
   /** Position in the row (the prompt occupies 0 .. len(prompt)-1). */
   position: number;
   token: number;
@@ -81,6 +88,27 @@ export interface GenerateResult {
    * softmax(logits) at temperature 1 under argmax decoding (the distribution argmax picks from).
    */
   tokenProbs?: TokenProbStep[][];
+}
+
+/**
+ * A row's streamed text: decode everything generated so far and hand out what is new. A byte-fallback
+ * character arrives as several tokens; until it is complete the decode ends in U+FFFD and nothing is
+ * handed out, so the pieces joined are exactly decode(tokens).
+ */
+class TextStream {
+  private readonly ids: number[] = [];
+  private emitted = "";
+  constructor(private readonly vocab: GenerateVocab) {}
+
+  add(id: number): string {
+    if (this.vocab.decode === undefined) return "";
+    this.ids.push(id);
+    const text = this.vocab.decode(this.ids);
+    if (text.endsWith("\uFFFD") || !text.startsWith(this.emitted)) return "";
+    const added = text.slice(this.emitted.length);
+    this.emitted = text;
+    return added;
+  }
 }
 
 function checkOptions(params: ModelArgs, promptTokens: number[][], opts: GenerateOptions): void {
@@ -137,6 +165,7 @@ export function* generateSteps(model: LogitsModel, vocab: GenerateVocab, promptT
   const streamEnded = new Array<boolean>(bsz).fill(false);
   const tokenProbs: TokenProbStep[][] = promptTokens.map(() => []);
   const cutAt = promptTokens.map((t) => t.length + maxGenLen);
+  const streams = promptTokens.map(() => new TextStream(vocab));
 
   let prevPos = 0;
   if (minPromptLen === totalLen && logprobs) {
@@ -183,7 +212,7 @@ export function* generateSteps(model: LogitsModel, vocab: GenerateVocab, promptT
           opts.onTokenProbs?.(b, step);
         }
         if (nextToken === eosId) streamEnded[b] = true;
-        else opts.onToken?.({ row: b, position: curPos, token: nextToken, piece: vocab.idToPiece(nextToken) });
+        else if (opts.onToken) opts.onToken({ row: b, position: curPos, token: nextToken, piece: vocab.idToPiece(nextToken), text: streams[b].add(nextToken) });
       }
       if (logprobs) {
         // token_logprobs[:, prev_pos+1 : cur_pos+1]: logits at chunk position t score the token at prev_pos+1+t

@@ -154,7 +154,7 @@ export class Llama {
 
   private vocab(): GenerateVocab {
     const t = this.tokenizer;
-    return t === undefined ? idsOnly : { eosId: t.eosId, padId: t.padId, idToPiece: (id) => t.idToPiece(id) };
+    return t === undefined ? idsOnly : { eosId: t.eosId, padId: t.padId, idToPiece: (id) => t.idToPiece(id), decode: (ids) => t.decode(ids) };
   }
 
   private requireTokenizer(what: string): LlamaTokenizer {

@@ -77,6 +77,35 @@ test("onToken streams exactly the output tokens, row by row, in order (EOS not s
   assert.deepEqual(streamed, forced.tokens);
 });
 
+test("streamed text joins to the decoded generation, row by row (SentencePiece spaces resolved)", () => {
+  const texts = ["", ""];
+  const out = llama.generateSync([[1, 403, 407], [1]], {
+    maxGenLen: 40, temperature: 1, seed: 8, onToken: ({ row, text }) => (texts[row] += text),
+  });
+  assert.deepEqual(texts, out.tokens.map((t) => llama.tokenizer!.decode(t)));
+});
+
+test("a character split over byte-fallback tokens is streamed once, when complete", () => {
+  // a scripted model: at position p it puts all its logit mass on script[p] ("é" = bytes C3 A9, ids 3 + byte)
+  const tok = llama.tokenizer!;
+  const script = [1, 403, 3 + 0xc3, 3 + 0xa9, 407];
+  const V = llama.params.vocab_size;
+  const scripted = {
+    params: llama.params,
+    forward: (tokens: ArrayLike<number>[], startPos: number): Float32Array => {
+      const T = tokens[0].length;
+      const logits = new Float32Array(T * V);
+      for (let t = 0; t < T; t++) logits[t * V + script[startPos + t + 1]] = 10;
+      return logits;
+    },
+  };
+  const pieces: string[] = [];
+  const out = generateSync(scripted, tok, [[1]], { maxGenLen: 4, temperature: 0, onToken: ({ text }) => pieces.push(text) });
+  assert.deepEqual(out.tokens[0], script.slice(1));
+  assert.deepEqual(pieces, ["Once", "", "é", " upon"]); // nothing for the lone 0xC3 byte
+  assert.equal(pieces.join(""), tok.decode(out.tokens[0]));
+});
+
 test("token probabilities under greedy decoding: softmax top-k, chosen = top-1 = exp(logprob)", () => {
   const forced = generateReference.cases.find((c) => c.name === "forced eos")!;
   const live: [number, TokenProbStep][] = [];

@@ -40,3 +40,18 @@ declare function input(prompt?: string): Promise<string>;
 /** Asks the user for a password (not echoed). */
 declare function password(prompt?: string): Promise<string>;
 `;
+
+/** When @types/node cannot be found (an install without it): the globals tutorials use, loosely typed. */
+export const NODE_FALLBACK_D_TS = `
+declare var console: {
+  log(...data: unknown[]): void; info(...data: unknown[]): void; warn(...data: unknown[]): void;
+  error(...data: unknown[]): void; debug(...data: unknown[]): void; table(data: unknown): void;
+  time(label?: string): void; timeEnd(label?: string): void;
+};
+declare function setTimeout(callback: (...args: unknown[]) => void, ms?: number): unknown;
+declare function setInterval(callback: (...args: unknown[]) => void, ms?: number): unknown;
+declare function clearTimeout(handle: unknown): void;
+declare function clearInterval(handle: unknown): void;
+declare function require(id: string): any;
+declare var process: { env: { [name: string]: string | undefined }; argv: string[]; version: string; cwd(): string; [key: string]: any };
+`;

@@ -4,19 +4,20 @@
 //   __tensorbook_globals__.d.ts  display(), input()… (globals.ts)
 //   __tensorbook_prelude__.ts    what earlier cells declared: their imports, then `declare global { … }`
 //                                with one entry per name, replaced when a later cell redefines the name
-//   __tensorbook_cell__.ts       the cell being checked, a module: the earlier cells' imports it does not
-//                                redefine, then the cell's own text, then `export {}`
+//   __tensorbook_cell__.ts       the cell being checked, a module: the earlier cells' imports it mentions
+//                                and does not redefine, then the cell's own text, then `export {}`
 // A cell is a module, so its declarations shadow the prelude's globals: re-running a cell never meets
 // "Cannot redeclare block-scoped variable". Variables enter the prelude with the type the checker gave
 // them (`declare global { const t: tf.Tensor<tf.Rank> }`); functions, classes, enums, interfaces, types and
 // namespaces with their text (errors inside the prelude are never reported: only the cell's are).
 import * as fs from "node:fs";
+import { createRequire } from "node:module";
 import * as path from "node:path";
 import ts from "typescript";
 import type { CellError, CompleteResult, InspectResult, IsCompleteResult } from "../runtime/engine";
 import { packageRoot } from "../paths";
 import { isComplete } from "./is-complete";
-import { GLOBALS_D_TS } from "./globals";
+import { GLOBALS_D_TS, NODE_FALLBACK_D_TS } from "./globals";
 import type { CompileResult } from "./protocol";
 import { boundNames, compileCell, isNoCheck } from "./transform";
 
@@ -52,8 +53,7 @@ export class CellLanguageService {
       module: ts.ModuleKind.ESNext,
       moduleResolution: ts.ModuleResolutionKind.Bundler,
       lib: ["lib.es2023.d.ts"],
-      types: ["node"],
-      typeRoots: [path.join(packageRoot(), "node_modules", "@types")],
+      ...nodeTypes(),
       strict: true,
       // Tutorials are pasted as they are: `function f(x) {…}` must not fail a cell (TS7006).
       noImplicitAny: false,
@@ -63,7 +63,7 @@ export class CellLanguageService {
       allowImportingTsExtensions: true,
       noEmit: true,
     };
-    this.setFile(this.globalsFile, GLOBALS_D_TS);
+    this.setFile(this.globalsFile, GLOBALS_D_TS + (this.options.types?.includes("node") ? "" : NODE_FALLBACK_D_TS));
     this.setFile(this.preludeFile, "export {};\n");
     this.setFile(this.cellFile, "export {};\n");
     this.service = ts.createLanguageService(this.host(), ts.createDocumentRegistry());
@@ -257,6 +257,19 @@ export class CellLanguageService {
 
   isComplete(code: string): IsCompleteResult {
     return isComplete(code);
+  }
+}
+
+/**
+ * @types/node wherever npm put it (next to tensorbook, or hoisted above it in a user's project). Without
+ * it, cells still get console, timers, process and require from a small fallback (globals.ts).
+ */
+function nodeTypes(): ts.CompilerOptions {
+  try {
+    const manifest = createRequire(path.join(packageRoot(), "package.json")).resolve("@types/node/package.json");
+    return { types: ["node"], typeRoots: [path.dirname(path.dirname(manifest))] };
+  } catch {
+    return { types: [] };
   }
 }
 

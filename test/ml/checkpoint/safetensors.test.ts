@@ -74,10 +74,13 @@ test("a 2.2 GB safetensors file (sparse) is listed and read by offset", () => {
   fs.writeSync(fd, bf16, 0, 8, 8 + Buffer.byteLength(header) + far);
   fs.closeSync(fd);
   assert.ok(fs.statSync(p).size > 2 ** 31);
+  const peakBefore = process.resourceUsage().maxRSS * 1024;
   const c = loadCheckpoint(p);
   assert.deepEqual(c.info("gap"), { shape: [far - 16], dtype: "uint8", bytes: far - 16 });
   assert.deepEqual(c.getFloat32("tail"), { data: new Float32Array([1, -2, 3.140625, 0]), shape: [2, 2] });
   assert.deepEqual(c.getFloat32("head").data, new Float32Array([1, 2, 3, 4]));
+  // only the header and the two small tensors were read: the process never held the 2.2 GB
+  assert.ok(process.resourceUsage().maxRSS * 1024 - peakBefore < 200e6, "peak memory grew by less than 200 MB");
   c.close();
   fs.rmSync(tmp, { recursive: true });
 });

@@ -40,8 +40,8 @@ export class LanguageClient {
     });
   }
 
-  compile(code: string, fileName: string): Promise<CompileResult> {
-    return this.call({ method: "compile", code, fileName });
+  compile(code: string, fileName: string, userExpressions: { [name: string]: string }): Promise<CompileResult> {
+    return this.call({ method: "compile", code, fileName, userExpressions });
   }
   complete(code: string, cursorPos: number): Promise<CompleteResult> {
     return this.call({ method: "complete", code, cursorPos });

@@ -18,7 +18,7 @@ import type { CellError, CompleteResult, InspectResult, IsCompleteResult } from 
 import { packageRoot } from "../paths";
 import { isComplete } from "./is-complete";
 import { GLOBALS_D_TS, NODE_FALLBACK_D_TS } from "./globals";
-import type { CompileResult } from "./protocol";
+import type { CompiledExpression, CompileResult } from "./protocol";
 import { boundNames, compileCell, isNoCheck } from "./transform";
 
 interface VirtualFile {
@@ -130,7 +130,7 @@ export class CellLanguageService {
   }
 
   /** Type-checks (unless `// @ts-nocheck`) and compiles a cell; on success its declarations enter the prelude. */
-  compile(code: string, fileName: string): CompileResult {
+  compile(code: string, fileName: string, userExpressions: { [name: string]: string } = {}): CompileResult {
     let checked: { sourceFile: ts.SourceFile; diagnostics: (ts.Diagnostic & { source?: string })[] } | undefined;
     let checkFailure = "";
     try {
@@ -144,7 +144,13 @@ export class CellLanguageService {
     if (errors.length > 0) return { ok: false, error: diagnosticsError(errors, code, fileName) };
     const compiled = compileCell(code, fileName);
     if (checked !== undefined) this.record(checked.sourceFile);
-    return { ok: true, js: compiled.js, sourceMap: compiled.sourceMap, ...(checkFailure !== "" ? { warning: checkFailure } : {}) };
+    // user_expressions: parenthesised so `{ a: 1 }` is an object, not a block; run after the cell.
+    const expressions: { [name: string]: CompiledExpression } = {};
+    for (const [name, expression] of Object.entries(userExpressions)) {
+      const source = `(${expression}\n)`;
+      expressions[name] = { ...compileCell(source, `user_expressions[${name}]`), source };
+    }
+    return { ok: true, js: compiled.js, sourceMap: compiled.sourceMap, userExpressions: expressions, ...(checkFailure !== "" ? { warning: checkFailure } : {}) };
   }
 
   /** Puts `code` in the cell file; diagnostics are in the cell's own coordinates (start = offset in code). */

@@ -14,7 +14,7 @@ function handle(request: LanguageRequest): void {
   try {
     switch (request.method) {
       case "compile":
-        response.result = service.compile(request.code, request.fileName);
+        response.result = service.compile(request.code, request.fileName, request.userExpressions);
         break;
       case "complete":
         response.result = service.complete(request.code, request.cursorPos);

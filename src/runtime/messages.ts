@@ -2,6 +2,7 @@
 // The main thread owns the kernel's sockets; the worker owns the user's globals (DESIGN.md: heartbeat,
 // control and stdin must answer while a cell is busy).
 import type { CellOutput, ExecuteOutcome } from "./engine";
+import type { CompiledExpression } from "../language/protocol";
 
 export interface RunCell {
   kind: "run";
@@ -12,7 +13,7 @@ export interface RunCell {
   sourceMap: string;
   source: string;
   fileName: string;
-  userExpressions: { [name: string]: string };
+  userExpressions: { [name: string]: CompiledExpression };
 }
 
 export type ToWorker =

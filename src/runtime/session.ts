@@ -64,7 +64,7 @@ class Session implements Engine {
     const fileName = `Cell In[${options.executionCount}]`;
     let compiled: CompileResult;
     try {
-      compiled = await this.language.compile(code, fileName);
+      compiled = await this.language.compile(code, fileName, options.userExpressions);
     } catch (e) {
       this.running = undefined;
       const message = e instanceof Error ? e.message : String(e);
@@ -83,7 +83,7 @@ class Session implements Engine {
     Atomics.store(this.flagView, 0, 0);
     const message: ToWorker = {
       kind: "run", id, executionCount: options.executionCount, js: compiled.js, sourceMap: compiled.sourceMap,
-      source: code, fileName, userExpressions: options.userExpressions,
+      source: code, fileName, userExpressions: compiled.userExpressions,
     };
     this.cellWorker.postMessage(message);
     const result = await outcome;

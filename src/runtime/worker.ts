@@ -9,6 +9,7 @@ import { formatValue } from "../display/format";
 import type { CellError, CellOutput, ExecuteOutcome, UserExpressionResult } from "./engine";
 import { cellHooks } from "./hooks";
 import type { FromWorker, RunCell, ToWorker, WorkerConfig } from "./messages";
+import type { CompiledExpression } from "../language/protocol";
 import { captureConsole, StreamCoalescer } from "./output";
 import { createImporter } from "./resolve";
 import { decodeMappings, formatError, type CellSource } from "./traceback";
@@ -121,7 +122,7 @@ async function run(message: RunCell): Promise<ExecuteOutcome> {
   });
   try {
     const boxed = await Promise.race([cellFunction(services), interrupted]);
-    const outcome: ExecuteOutcome = { status: "ok", userExpressions: evaluateUserExpressions(message.userExpressions) };
+    const outcome: ExecuteOutcome = { status: "ok", userExpressions: await evaluateUserExpressions(message.userExpressions) };
     if (boxed !== undefined && boxed.value !== undefined) outcome.result = { data: formatValue(boxed.value), metadata: {} };
     return outcome;
   } catch (error) {
@@ -129,12 +130,15 @@ async function run(message: RunCell): Promise<ExecuteOutcome> {
   }
 }
 
-function evaluateUserExpressions(expressions: { [name: string]: string }): { [name: string]: UserExpressionResult } {
+async function evaluateUserExpressions(expressions: { [name: string]: CompiledExpression }): Promise<{ [name: string]: UserExpressionResult }> {
   const results: { [name: string]: UserExpressionResult } = {};
   for (const [name, expression] of Object.entries(expressions)) {
+    const fileName = `user_expressions[${name}]`;
+    cells.set(fileName, { source: expression.source, lines: decodeMappings((JSON.parse(expression.sourceMap) as { mappings: string }).mappings) });
     try {
-      const value: unknown = vm.runInThisContext(`(${expression}\n)`, { filename: `user_expressions[${name}]` });
-      results[name] = { status: "ok", data: formatValue(value), metadata: {} };
+      const run = vm.runInThisContext(expression.js, { filename: fileName }) as (services: object) => Promise<{ value: unknown } | undefined>;
+      const boxed = await run(services);
+      results[name] = { status: "ok", data: formatValue(boxed?.value), metadata: {} };
     } catch (error) {
       results[name] = { status: "error", ...formatError(error, cells) };
     }

@@ -83,10 +83,12 @@ describe("cell outputs", () => {
   });
 
   it("user_expressions are evaluated after the cell, each ok or error", async () => {
-    const run = await s.run(`const ux = 21;`, { double: "ux * 2", broken: "nope.x" });
+    const run = await s.run(`const ux = 21;`, { double: "ux * 2", typed: "(ux as number).toFixed(1)", object: "{ a: ux }", broken: "nope.x" });
     assert.equal(run.outcome.status, "ok");
     if (run.outcome.status !== "ok") return;
     assert.deepEqual(run.outcome.userExpressions["double"], { status: "ok", data: { "text/plain": "42" }, metadata: {} });
+    assert.deepEqual(run.outcome.userExpressions["typed"], { status: "ok", data: { "text/plain": "'21.0'" }, metadata: {} });
+    assert.deepEqual(run.outcome.userExpressions["object"], { status: "ok", data: { "text/plain": "{ a: 21 }" }, metadata: {} });
     const broken = run.outcome.userExpressions["broken"];
     assert.equal(broken?.status, "error");
     assert.equal(broken?.status === "error" ? broken.ename : "", "ReferenceError");

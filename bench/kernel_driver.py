@@ -8,6 +8,7 @@ for the idle status before the next so that runs do not overlap. Prints one JSON
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -60,6 +61,7 @@ def main():
     except subprocess.TimeoutExpired:
         kernel.kill()
     client.stop_channels()
+    shutil.rmtree(folder, ignore_errors=True)
     print(json.dumps({"startup_s": startup, "round_trip_s": round_trips}))
 
 

@@ -1,6 +1,6 @@
 // `tensorbook install` and `tensorbook doctor`: where the kernelspec goes, what it holds, clear errors,
 // and doctor finding it (or saying it is missing) through Jupyter's search path.
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { install, kernelJson, kernelspecDir, parseInstallArgs, userDataDir } from "../../src/cli/install";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tb-install-"));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 test("install --prefix writes kernel.json and both logos under share/jupyter/kernels/NAME", () => {
   const options = parseInstallArgs(["--prefix", tmp, "--name", "tb-dev", "--display-name", "TypeScript (dev)"]);
@@ -61,6 +62,7 @@ test("doctor finds the installed kernelspec, and says when none is installed", (
   assert.match(found.stdout, /backends:/);
   const empty = fs.mkdtempSync(path.join(os.tmpdir(), "tb-empty-"));
   const fresh = doctor(empty);
+  fs.rmSync(empty, { recursive: true, force: true });
   // a system-wide tensorbook kernelspec (/usr/share/jupyter) would be found too; only assert on a clean machine
   if (!/kernelspec:\n  \//.test(fresh.stdout)) {
     assert.equal(fresh.status, 1);

@@ -39,7 +39,7 @@ export class KernelClient {
   private waiters: (() => void)[] = [];
   readonly exited: Promise<number | null>;
 
-  private constructor(readonly info: ConnectionInfo, readonly process: ChildProcess) {
+  private constructor(readonly info: ConnectionInfo, readonly process: ChildProcess, private readonly dir: string) {
     this.signer = new Signer(info.key, info.signature_scheme);
     this.sockets = { shell: new zmq.Dealer(), control: new zmq.Dealer(), stdin: new zmq.Dealer() };
     process.stderr!.on("data", (chunk: Buffer) => {
@@ -58,7 +58,7 @@ export class KernelClient {
     fs.writeFileSync(file, JSON.stringify(info));
     const engine = options.engine === undefined ? FAKE_ENGINE : options.engine;
     const child = spawn(process.execPath, [KERNEL, file, ...(engine === null ? [] : ["--engine", engine])], { stdio: ["ignore", "inherit", "pipe"], cwd: dir, env: { ...process.env, ...options.env } });
-    const client = new KernelClient(info, child);
+    const client = new KernelClient(info, child, dir);
     await client.connect();
     return client;
   }
@@ -163,6 +163,7 @@ export class KernelClient {
       this.process.kill("SIGKILL");
       await this.exited;
     }
+    fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
 

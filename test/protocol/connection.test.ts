@@ -1,5 +1,5 @@
 // Connection files as jupyter_client writes them, and clear errors for broken ones.
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -9,6 +9,7 @@ import { endpoint, parseConnectionInfo, readConnectionFile } from "../../src/pro
 import { haveTool, PYTHON } from "../helpers/tools";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tb-conn-"));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 test("reads a connection file written by jupyter_client", { skip: !haveTool("jupyter_client") }, () => {
   const file = path.join(tmp, "kernel-1.json");

@@ -31,6 +31,9 @@ const I32_CONST = 0x41, I32_ADD = 0x6a, I32_MUL = 0x6c, I32_SHL = 0x74, I32_GE_U
 const F32_ADD = 0x92, F32_STORE = 0x38, F32_LOAD = 0x2a;
 const V128_LOAD = [0xfd, 0x00], V128_STORE = [0xfd, 0x0b], V128_CONST = [0xfd, 0x0c], F32X4_EXTRACT = [0xfd, 0x1f];
 const F32X4_SPLAT = [0xfd, 0x13];
+const F32X4_SUB = [0xfd, ...uleb(229)], F32X4_MAX = [0xfd, ...uleb(233)], F32X4_NEAREST = [0xfd, ...uleb(106)];
+const I32X4_TRUNC_SAT_F32X4_S = [0xfd, ...uleb(248)], I32X4_ADD = [0xfd, ...uleb(174)], I32X4_SHL = [0xfd, ...uleb(171)];
+const I32_AND = 0x71;
 const F32X4_ADD = [0xfd, ...uleb(228)], F32X4_MUL = [0xfd, ...uleb(230)];
 
 // params: 0 out, 1 x, 2 w (byte addresses), 3 R, 4 n, 5 d (d % 4 == 0, n % 4 == 0)
@@ -145,14 +148,58 @@ function wsumBody(): number[] {
   ]);
 }
 
+/** v128.const of four equal float32 (or int32) lanes. */
+function splatConst(value: number, int = false): number[] {
+  const lanes = new DataView(new ArrayBuffer(16));
+  for (let i = 0; i < 4; i++) {
+    if (int) lanes.setInt32(i * 4, value, true);
+    else lanes.setFloat32(i * 4, value, true);
+  }
+  return [...V128_CONST, ...new Uint8Array(lanes.buffer)];
+}
+
+/**
+ * exp(ptr, count, max, scale): x ← exp((x − max)·scale) in place, four lanes at a time over ⌈count/4⌉·4
+ * floats — the softmax numerators (JS's Math.exp, one call a score, was half of decoding time).
+ * exp(x) = 2ⁿ·e^r with n = nearest(x·log2 e), r = x − n·ln 2 (ln 2 in two parts, as Cephes), e^r by its
+ * Taylor polynomial to r⁶/720 (|r| ≤ ln2/2: relative error under 2e-7), 2ⁿ built in the exponent bits;
+ * x is clamped at −87 so 2ⁿ stays a normal float (e^−87 is nothing next to the max's e^0 = 1).
+ */
+function expBody(): number[] {
+  const [PTR, COUNT, MAX, SCALE] = [0, 1, 2, 3];
+  const [P, STOP, X, NN, RR, POL] = [4, 5, 6, 7, 8, 9];
+  const poly = [1 / 120, 1 / 24, 1 / 6, 0.5, 1, 1].flatMap((c) => [...get(POL), ...get(RR), ...F32X4_MUL, ...splatConst(c), ...F32X4_ADD, ...set(POL)]);
+  return withLocals([2, 2, 0x7f, 4, 0x7b], [
+    ...get(PTR), ...set(P),
+    ...get(PTR), ...get(COUNT), I32_CONST, 3, I32_ADD, I32_CONST, 0x7c /* −4, signed LEB128 */, I32_AND, I32_CONST, 2, I32_SHL, I32_ADD, ...set(STOP),
+    BLOCK, VOID, LOOP, VOID,
+    ...get(P), ...get(STOP), I32_GE_U, BR_IF, 1,
+    ...get(P), ...V128_LOAD, 0, 0, ...get(MAX), ...F32X4_SPLAT, ...F32X4_SUB, ...get(SCALE), ...F32X4_SPLAT, ...F32X4_MUL,
+    ...splatConst(-87), ...F32X4_MAX, ...set(X),
+    ...get(X), ...splatConst(Math.LOG2E), ...F32X4_MUL, ...F32X4_NEAREST, ...set(NN),
+    ...get(X), ...get(NN), ...splatConst(0.693359375), ...F32X4_MUL, ...F32X4_SUB,
+    ...get(NN), ...splatConst(-2.12194440e-4), ...F32X4_MUL, ...F32X4_SUB, ...set(RR),
+    ...splatConst(1 / 720), ...set(POL),
+    ...poly,
+    ...get(P),
+    ...get(POL),
+    ...get(NN), ...I32X4_TRUNC_SAT_F32X4_S, ...splatConst(127, true), ...I32X4_ADD, I32_CONST, 23, ...I32X4_SHL,
+    ...F32X4_MUL,
+    ...V128_STORE, 0, 0,
+    ...get(P), I32_CONST, 16, I32_ADD, ...set(P),
+    BR, 0, END, END,
+    END,
+  ]);
+}
+
 function moduleBytes(): Uint8Array {
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, 0x60, 6, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0]), // (i32 × 6) → ()
+    ...section(1, [2, 0x60, 6, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0, 0x60, 4, 0x7f, 0x7f, 0x7d, 0x7d, 0]), // (i32 × 6) → (); (i32, i32, f32, f32) → ()
     ...section(2, [1, ...name("env"), ...name("memory"), 0x02, 0x00, 0x01]), // import memory, min 1 page
-    ...section(3, [3, 0, 0, 0]),
-    ...section(7, [3, ...name("matmul"), 0x00, 0, ...name("scores"), 0x00, 1, ...name("wsum"), 0x00, 2]),
-    ...section(10, [3, ...matmulBody(), ...scoresBody(), ...wsumBody()]),
+    ...section(3, [4, 0, 0, 0, 1]),
+    ...section(7, [4, ...name("matmul"), 0x00, 0, ...name("scores"), 0x00, 1, ...name("wsum"), 0x00, 2, ...name("exp"), 0x00, 3]),
+    ...section(10, [4, ...matmulBody(), ...scoresBody(), ...wsumBody(), ...expBody()]),
   ]);
 }
 
@@ -185,6 +232,8 @@ export class SimdKernels {
   readonly scores: Kernel;
   /** wsum(dst, w, v, strideBytes, count, hdBytes) — see wsumBody. */
   readonly wsum: Kernel;
+  /** exp(ptr, count, max, scale) — see expBody. */
+  readonly exp: (ptr: number, count: number, max: number, scale: number) => void;
   private heap: Float32Array;
   private top = 0; // bytes handed out
   private xAt = -1; // matmul scratch, set by seal(): CHUNK_ROWS rows of x, then their out
@@ -195,6 +244,7 @@ export class SimdKernels {
     this.kernel = exports.matmul as Kernel;
     this.scores = exports.scores as Kernel;
     this.wsum = exports.wsum as Kernel;
+    this.exp = exports.exp as SimdKernels["exp"];
     this.heap = new Float32Array(memory.buffer);
   }
 
@@ -206,6 +256,11 @@ export class SimdKernels {
     const memory = new wasm.Memory({ initial: 1 });
     const instance = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
     return new SimdKernels(memory, instance.exports);
+  }
+
+  /** Whether this engine compiles the kernels (WebAssembly SIMD); tests hold CI to it. */
+  static available(): boolean {
+    return wasm !== undefined && wasm.validate(moduleBytes());
   }
 
   /** Whether a (d, n) weight fits the kernel's 4×4 blocking. */

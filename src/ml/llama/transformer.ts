@@ -133,7 +133,8 @@ function attention(
 
 /**
  * The same attention through the SIMD kernels, for caches that live in their memory: q·k for every cached
- * position (wasm), the softmax's exp (JS: wasm has no exp), Σ p·v (wasm), then one 1/sum scale per head.
+ * position, the softmax's exp (a polynomial in wasm: it has no exp instruction), Σ p·v, then one 1/sum
+ * scale per head.
  * qRow (dim), scores (max_seq_len) and headOut (dim) are views into the kernels' memory.
  */
 function attentionSimd(
@@ -151,8 +152,9 @@ function attentionSimd(
     kernels.scores(scores.byteOffset, qRow.byteOffset + h * hd * 4, cacheK.byteOffset + kvo, kvDim * 4, count, hd * 4);
     let max = -Infinity;
     for (let p = 0; p < count; p++) if (scores[p] > max) max = scores[p];
+    kernels.exp(scores.byteOffset, count, max, scale);
     let sum = 0;
-    for (let p = 0; p < count; p++) sum += (scores[p] = Math.exp((scores[p] - max) * scale));
+    for (let p = 0; p < count; p++) sum += scores[p];
     const o = h * hd;
     kernels.wsum(headOut.byteOffset + o * 4, scores.byteOffset, cacheV.byteOffset + kvo, kvDim * 4, count, hd * 4);
     const inv = 1 / sum;
@@ -336,6 +338,11 @@ export class Transformer {
     rmsnorm(xb, x, this.weights.norm, R, dim, norm_eps);
     this.linear(logits, xb, this.weights.output, R, dim, vocab_size);
     return logits.subarray(0, R * vocab_size);
+  }
+
+  /** Whether the SIMD kernels run this model (else the JS loops). */
+  get usesSimd(): boolean {
+    return this.simd !== undefined;
   }
 
   /** nn.Linear without bias: out (R, d) = x (R, n) · wᵀ, through the SIMD kernel when w was placed there. */

@@ -2,6 +2,7 @@
 // and bad input is refused with the numbers. (Agreement with PyTorch is in golden.test.ts.)
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { SimdKernels } from "../../../src/ml/llama/simd";
 import { Transformer } from "../../../src/ml/llama/transformer";
 import { maxAbsDiff, tinyArgs, tinyWeights } from "./tiny";
 
@@ -59,8 +60,13 @@ test("bad input is refused with what and where", () => {
 });
 
 test("the WebAssembly SIMD path and the JS loops give the same logits (within float32 summation order)", () => {
+  // Node ≥ 16.4 has WebAssembly SIMD: if the hand-assembled module stops validating, this fails (the JS
+  // fallback would otherwise hide it behind passing, slower tests)
+  assert.equal(SimdKernels.available(), true);
   const simd = new Transformer(args, tinyWeights(args));
   const js = new Transformer(args, tinyWeights(args), { simd: false });
+  assert.equal(simd.usesSimd, true);
+  assert.equal(js.usesSimd, false);
   const a = simd.forward([seq, seq.slice().reverse()], 0).slice();
   const b = js.forward([seq, seq.slice().reverse()], 0).slice();
   assert.ok(maxAbsDiff(a, b) < 1e-5, `${maxAbsDiff(a, b)}`);
@@ -71,6 +77,7 @@ test("the WebAssembly SIMD path and the JS loops give the same logits (within fl
 test("shapes the SIMD kernels cannot take (head_dim 6, hidden 42) run in JS loops and still cache right", () => {
   const odd = tinyArgs({ dim: 12, n_heads: 2, n_kv_heads: 1, hidden_dim: 42 });
   const model = new Transformer(odd, tinyWeights(odd));
+  assert.equal(model.usesSimd, false);
   const full = model.forward([seq], 0).slice();
   const last = model.forward([[seq[seq.length - 1]]], seq.length - 1);
   assert.ok(maxAbsDiff(last, full.subarray((seq.length - 1) * odd.vocab_size)) < 1e-5);

@@ -44,28 +44,29 @@ export async function main(argv: string[]): Promise<number> {
     return module.createEngine({ cwd: process.cwd() });
   });
 
-  let kernel: Kernel | undefined;
-  const sockets = await KernelSockets.bind(info, (channel, message) => kernel?.receive(channel, message), log);
+  // The kernel exists before the sockets bind, so no request can arrive before there is someone to take it.
+  let sockets: KernelSockets | undefined;
   let exit: (code: number) => void = () => {};
   const done = new Promise<number>((resolve) => (exit = resolve));
-  kernel = new Kernel({
+  const kernel = new Kernel({
     engine,
-    transport: sockets,
+    transport: { send: (channel, message) => sockets?.send(channel, message) },
     log,
     onKernelInfo: () => engine.warm(),
     onShutdown: async () => {
-      await sockets.close();
+      await sockets?.close();
       exit(0);
     },
   });
-  kernel.start();
   // interrupt_mode is "message", but a terminal's Ctrl-C or `kill -INT` must interrupt, not kill.
   process.on("SIGINT", () => kernel.interruptCell());
+  sockets = await KernelSockets.bind(info, (channel, message) => kernel.receive(channel, message), log);
+  kernel.start();
   // A frontend that never asks kernel_info still gets a warm engine soon.
   setTimeout(() => engine.warm(), 1000).unref();
   watchParent(log, async () => {
     await Promise.race([engine.shutdown(), new Promise((resolve) => setTimeout(resolve, 2000))]);
-    await sockets.close();
+    await sockets?.close();
     exit(1);
   });
   return done;

@@ -93,6 +93,13 @@ export function formatError(error: unknown, cells: Map<string, CellSource>): Cel
   const ename = error.name || error.constructor?.name || "Error";
   const evalue = error.message;
   const traceback = [`${RED}${"-".repeat(75)}${RESET}`, `${RED}${ename.padEnd(41)}${RESET} Traceback (most recent call last)`];
+  // Recursion repeats a frame: shown once, then counted (as IPython does: "skipping similar frames").
+  let previous = "";
+  let repeats = 0;
+  const flushRepeats = (): void => {
+    if (repeats > 0) traceback.push(`    [... skipping similar frames: ${previous} (${repeats} times)]`);
+    repeats = 0;
+  };
   // V8 lists innermost first; Python (and Jupyter users) read outermost first.
   for (const frame of (error.stack ?? "").split("\n").filter((l) => FRAME.test(l)).reverse()) {
     const [, fn, rawFile = "", lineText = "0", columnText = "0"] = FRAME.exec(frame) ?? [];
@@ -100,12 +107,23 @@ export function formatError(error: unknown, cells: Map<string, CellSource>): Cel
     const cell = cells.get(file);
     if (cell !== undefined) {
       const line = originalLine(cell, Number(lineText), Number(columnText));
-      if (line !== undefined) traceback.push(cellFrame(file, line, fn, cell.source));
+      if (line === undefined) continue;
+      const key = `${fn ?? "<cell>"} at ${file}, line ${line}`;
+      if (key === previous) {
+        repeats++;
+        continue;
+      }
+      flushRepeats();
+      previous = key;
+      traceback.push(cellFrame(file, line, fn, cell.source));
       continue;
     }
+    flushRepeats();
+    previous = "";
     if (file.startsWith("node:") || file.startsWith(INTERNAL) || file === "evalmachine.<anonymous>") continue;
     traceback.push(`File ${GREEN}${file}:${lineText}${RESET}${fn !== undefined ? `, in ${fn}` : ""}`);
   }
+  flushRepeats();
   traceback.push(`${RED}${ename}${RESET}: ${evalue}`);
   return { ename, evalue, traceback };
 }

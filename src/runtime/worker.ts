@@ -19,6 +19,8 @@ const port = parentPort;
 const config = workerData as WorkerConfig;
 const flag = new Int32Array(config.flag);
 const post = (message: FromWorker): void => port.postMessage(message);
+// V8 keeps 10 frames by default: an error thrown deep inside tfjs would lose the cell's own frame.
+Error.stackTraceLimit = 64;
 
 /** The error an interrupted cell ends with (IPython's name, so frontends and users recognise it). */
 export class KeyboardInterrupt extends Error {

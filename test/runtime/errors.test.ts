@@ -25,6 +25,21 @@ describe("errors", () => {
     assert.doesNotMatch(run.traceback, /worker\.js|node:internal/);
   });
 
+  it("an error thrown deep inside a library (a tfjs shape mismatch) still shows the cell's line", async () => {
+    const run = await s.run(`import * as tf from "@tensorflow/tfjs";\nconst a = tf.ones([2, 3]);\nconst product = tf.matMul(a, a);`);
+    assert.equal(run.outcome.status, "error");
+    assert.match(run.outcome.status === "error" ? run.outcome.evalue : "", /inner shapes \(3\) and \(2\)/);
+    assert.match(run.traceback, /Cell In\[\d+\], line 3\n[\s\S]*----> ?3 const product = tf\.matMul\(a, a\);/);
+  });
+
+  it("an error 30 calls deep still shows the line that made the first call", async () => {
+    const run = await s.run(`function down(n: number): number {\n  if (n === 0) throw new Error("bottom");\n  return down(n - 1) + 1;\n}\nconst depth = down(30);`);
+    assert.match(run.traceback, /Cell In\[\d+\], line 5\n[\s\S]*----> ?5 const depth = down\(30\);/);
+    // The 30 recursive frames at line 3 are shown once and counted, as IPython does.
+    assert.match(run.traceback, /\[\.\.\. skipping similar frames: down at Cell In\[\d+\], line 3 \(29 times\)\]/);
+    assert.equal(run.traceback.match(/, in down\n/g)?.length, 2); // line 3 once, line 2 (the throw) once
+  });
+
   it("an error thrown after an await still points at its line", async () => {
     const run = await s.run(`await new Promise((r) => setTimeout(r, 1));\nconst list: number[] = [];\nthrow new RangeError("bad " + list.length);`);
     assert.equal(run.outcome.status === "error" ? run.outcome.ename : "", "RangeError");

@@ -1,4 +1,5 @@
-// A WebAssembly SIMD kernel for the Linear layers: out (R, d) = x (R, n) · wᵀ, w (d, n) row-major.
+// WebAssembly SIMD kernels for the Llama forward: the Linear layers (out (R, d) = x (R, n) · wᵀ, w (d, n)
+// row-major), and attention's q·k scores, softmax exp and Σ p·v over a KV cache kept in the same memory.
 //
 // Why: in plain JS every Float32Array load is bounds-checked and widened to float64 one lane at a time;
 // f32x4 does four multiply-adds per instruction. The module is small enough to write out by hand (no
@@ -6,8 +7,9 @@
 // the Transformer keeps its JS loops. Sums are float32 here (as llama2.c's run.c and PyTorch's CPU
 // kernels do), in a different order than Meta's: the golden tests' 1e-4 bound on logits covers it.
 //
-// Layout: weights are copied once into the module's memory; per call, x is copied in and out copied out
-// (n + d floats per row, against n·d multiply-adds). Four weight rows share each 16-byte load of x.
+// Layout: weights and caches are placed once in the module's memory; per Linear call, x is copied in and
+// out copied out (n + d floats per row, against n·d multiply-adds). Four weight rows share each 16-byte
+// load of x. Opcodes and encodings: WebAssembly core spec 2.0, §5 (binary format) and the SIMD opcode table.
 
 /** LEB128 of an unsigned integer. */
 function uleb(n: number): number[] {

@@ -12,7 +12,10 @@ import type { MimeBundle } from "./mime";
 /** A shown output that can be replaced in place. */
 export interface DisplayHandle {
   readonly displayId: string;
-  /** Replaces the output with this value's bundle (update_display_data). */
+  /**
+   * Replaces the output (update_display_data): a handle from display.html/markdown/svg/… takes new content
+   * of its own kind (`h.update("<b>2</b>")` stays HTML); one from display(value) takes any value.
+   */
   update(value: unknown): void;
   /** Replaces the output with a bundle given as is. */
   updateBundle(data: MimeBundle, metadata?: { [key: string]: unknown }): void;
@@ -47,13 +50,14 @@ export function singleMime(mime: string, data: unknown, plain: string): MimeBund
   return mime === "text/plain" ? { "text/plain": String(data) } : { [mime]: data, "text/plain": plain };
 }
 
-function show(data: MimeBundle, metadata: { [key: string]: unknown } = {}, displayId: string = randomUUID()): DisplayHandle {
+function show(data: MimeBundle, metadata: { [key: string]: unknown } = {}, displayId: string = randomUUID(),
+  remake: (value: unknown) => MimeBundle = formatValue): DisplayHandle {
   const withPlain = "text/plain" in data ? data : { ...data, "text/plain": `<${Object.keys(data)[0] ?? "empty"} output>` };
   displaySink().display({ data: withPlain, metadata, transient: { display_id: displayId } });
   const handle: DisplayHandle = {
     displayId,
     update(value: unknown) {
-      displaySink().update({ data: formatValue(value), metadata: {}, transient: { display_id: displayId } });
+      displaySink().update({ data: remake(value), metadata: {}, transient: { display_id: displayId } });
     },
     updateBundle(next: MimeBundle, nextMetadata: { [key: string]: unknown } = {}) {
       displaySink().update({ data: "text/plain" in next ? next : { ...next, "text/plain": "" }, metadata: nextMetadata, transient: { display_id: displayId } });
@@ -66,17 +70,29 @@ function displayValue(value: unknown, options?: { displayId?: string; metadata?:
   return show(formatValue(value), options?.metadata ?? {}, options?.displayId ?? randomUUID());
 }
 
+/**
+ * Shows one MIME type; the handle's update() takes new content of the same type (text, or bytes for an
+ * image), and any other value as display(value) would show it.
+ */
+function showMime(mime: string, content: unknown, plain: (content: unknown) => string, metadata: { [key: string]: unknown } = {},
+  convert: (content: string | Uint8Array) => unknown = (c) => c): DisplayHandle {
+  const bundle = (c: unknown): MimeBundle => singleMime(mime, c, plain(c));
+  const sameKind = (v: unknown): v is string | Uint8Array => typeof v === "string" || v instanceof Uint8Array;
+  return show(bundle(content), metadata, randomUUID(),
+    (value) => (mime === "application/json" ? bundle(value) : sameKind(value) ? bundle(convert(value)) : formatValue(value)));
+}
+
 export const display: DisplayFunction = Object.assign(displayValue, {
-  html: (html: string) => show(singleMime("text/html", html, "<HTML output>")),
-  markdown: (markdown: string) => show(singleMime("text/markdown", markdown, markdown)),
-  svg: (svg: string) => show(singleMime("image/svg+xml", svg, "<SVG image>")),
+  html: (html: string) => showMime("text/html", html, () => "<HTML output>"),
+  markdown: (markdown: string) => showMime("text/markdown", markdown, String),
+  svg: (svg: string) => showMime("image/svg+xml", svg, () => "<SVG image>"),
   png: (png: Uint8Array | string, options?: { width?: number; height?: number }) =>
-    show(singleMime("image/png", base64(png), "<PNG image>"), imageMetadata("image/png", options)),
+    showMime("image/png", base64(png), () => "<PNG image>", imageMetadata("image/png", options), base64),
   jpeg: (jpeg: Uint8Array | string, options?: { width?: number; height?: number }) =>
-    show(singleMime("image/jpeg", base64(jpeg), "<JPEG image>"), imageMetadata("image/jpeg", options)),
-  latex: (latex: string) => show(singleMime("text/latex", latex, latex)),
-  json: (json: unknown) => show(singleMime("application/json", json, JSON.stringify(json))),
-  text: (text: string) => show({ "text/plain": text }),
+    showMime("image/jpeg", base64(jpeg), () => "<JPEG image>", imageMetadata("image/jpeg", options), base64),
+  latex: (latex: string) => showMime("text/latex", latex, String),
+  json: (json: unknown) => showMime("application/json", json, (j) => JSON.stringify(j)),
+  text: (text: string) => showMime("text/plain", text, String),
   bundle: (data: MimeBundle, metadata?: { [key: string]: unknown }) => show(data, metadata ?? {}),
 });
 

@@ -50,7 +50,13 @@ describe("cell outputs", () => {
     const id = shown?.type === "display_data" ? shown.transient?.display_id : undefined;
     assert.ok(id);
     assert.deepEqual(updates.map((u) => (u.type === "update_display_data" ? [u.transient.display_id, u.data["text/plain"]] : u.type)),
-      [[id, "'step 1'"], [id, "'step 2'"]]);
+      [[id, "step 1"], [id, "step 2"]]);
+  });
+
+  it("a display.html handle updates with HTML; a display(value) handle with any value", async () => {
+    const run = await s.run(`const hh = display.html("<b>1</b>");\nhh.update("<b>2</b>");\nconst hv = display([1]);\nhv.update({ n: 2 });`);
+    const updates = run.outputs.filter((o) => o.type === "update_display_data").map((o) => o.type === "update_display_data" ? o.data : {});
+    assert.deepEqual(updates, [{ "text/html": "<b>2</b>", "text/plain": "<HTML output>" }, { "text/plain": "{ n: 2 }" }]);
   });
 
   it("clearOutput({ wait }) sends clear_output", async () => {
@@ -111,7 +117,7 @@ describe("cell outputs", () => {
     const next = await s.run(`1`);
     const update = next.outputs.find((o) => o.type === "update_display_data");
     assert.equal(update?.type === "update_display_data" ? update.transient.display_id : "", id);
-    assert.equal(update?.type === "update_display_data" ? update.data["text/plain"] : "", "'later'");
+    assert.equal(update?.type === "update_display_data" ? update.data["text/plain"] : "", "later");
   });
 
   it("an unhandled rejection and an uncaught exception in background work do not kill the session", async () => {

@@ -4,7 +4,7 @@ export const GLOBALS_D_TS = `
 interface TensorbookDisplayHandle {
   /** The transient.display_id of the output; update() replaces every output that carries it. */
   readonly displayId: string;
-  /** Replaces the output with this value's bundle (update_display_data). */
+  /** Replaces the output (update_display_data): new content of the same kind for display.html/markdown/…, any value for display(value). */
   update(value: unknown): void;
   /** Replaces the output with a MIME bundle given as is. */
   updateBundle(data: { [mimetype: string]: unknown }, metadata?: { [key: string]: unknown }): void;

@@ -9,6 +9,9 @@ import { DigestHistory, Signer } from "./signature";
 
 export type Log = (line: string) => void;
 
+/** How long an input_request waits for the frontend's stdin connection before it is given up. */
+const STDIN_CONNECT_WAIT_MS = 5000;
+
 /**
  * zeromq 6 allows one send in flight per socket ("Socket is busy writing"), while the kernel sends from
  * many places at once (a cell's output, a control reply). Each socket gets a queue that sends in order.
@@ -18,7 +21,11 @@ class SendQueue {
   private sending = false;
   private whenFlushed: (() => void)[] = [];
 
-  constructor(private readonly socket: zmq.Writable<zmq.MessageLike[]>, private readonly channel: string, private readonly log: Log) {}
+  /**
+   * retryUnroutableMs: how long a message to a peer that is not connected yet is retried (stdin only: its
+   * ROUTER is "mandatory", see bind()). Other channels drop such a message, as zeromq does by default.
+   */
+  constructor(private readonly socket: zmq.Writable<zmq.MessageLike[]>, private readonly channel: string, private readonly log: Log, private readonly retryUnroutableMs = 0) {}
 
   push(frames: Buffer[]): void {
     this.queue.push(frames);
@@ -34,11 +41,19 @@ class SendQueue {
   private async drain(): Promise<void> {
     this.sending = true;
     for (let frames = this.queue.shift(); frames !== undefined; frames = this.queue.shift()) {
-      try {
-        await this.socket.send(frames);
-      } catch (e) {
-        // A closed socket at shutdown, or a peer gone: the message is lost, the kernel goes on.
-        this.log(`tensorbook kernel: could not send on ${this.channel}: ${(e as Error).message}`);
+      for (const giveUp = Date.now() + this.retryUnroutableMs; ;) {
+        try {
+          await this.socket.send(frames);
+        } catch (e) {
+          const unroutable = (e as { code?: string }).code === "EHOSTUNREACH";
+          if (unroutable && Date.now() < giveUp) {
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            continue;
+          }
+          // A closed socket at shutdown, or a peer gone: the message is lost, the kernel goes on.
+          this.log(`tensorbook kernel: could not send on ${this.channel}: ${(e as Error).message}`);
+        }
+        break;
       }
     }
     this.sending = false;
@@ -60,7 +75,7 @@ export class KernelSockets {
     this.queues = {
       shell: new SendQueue(sockets.shell, "shell", log),
       control: new SendQueue(sockets.control, "control", log),
-      stdin: new SendQueue(sockets.stdin, "stdin", log),
+      stdin: new SendQueue(sockets.stdin, "stdin", log, STDIN_CONNECT_WAIT_MS),
       iopub: new SendQueue(sockets.iopub, "iopub", log),
     };
   }
@@ -70,6 +85,13 @@ export class KernelSockets {
     const signer = new Signer(info.key, info.signature_scheme);
     const sockets = { shell: new zmq.Router(), control: new zmq.Router(), stdin: new zmq.Router(), iopub: new zmq.Publisher() };
     for (const socket of Object.values(sockets)) socket.linger = 1000;
+    // A frontend connects stdin when it starts, but nothing flows there until the kernel asks for input:
+    // if its connection is still being made, a plain ROUTER drops the input_request silently and the cell
+    // waits forever (seen in test/e2e/sockets.test.ts under load). With mandatory routing zeromq.js waits
+    // for a first peer (up to sendTimeout, then EAGAIN) and fails with EHOSTUNREACH when other peers exist
+    // but not this one; the queue retries that until the same deadline.
+    sockets.stdin.mandatory = true;
+    sockets.stdin.sendTimeout = STDIN_CONNECT_WAIT_MS;
     const heartbeat = new Heartbeat(endpoint(info, info.hb_port));
     heartbeat.ready.catch((e: Error) => log(`tensorbook kernel: ${e.message}; frontends will think the kernel died`));
     await Promise.all([

@@ -50,7 +50,8 @@ export class KernelClient {
   }
 
   /** Starts a kernel (the scripted engine unless `engine` is null: then the real runtime) and connects. */
-  static async launch(options: { engine?: string | null; key?: string; env?: NodeJS.ProcessEnv } = {}): Promise<KernelClient> {
+  /** `stdinLater`: leave stdin unconnected until connectStdin() (a frontend whose stdin connects late). */
+  static async launch(options: { engine?: string | null; key?: string; env?: NodeJS.ProcessEnv; stdinLater?: boolean } = {}): Promise<KernelClient> {
     const [shell, iopub, stdin, control, hb] = await freePorts(5);
     const info: ConnectionInfo = { transport: "tcp", ip: "127.0.0.1", shell_port: shell, iopub_port: iopub, stdin_port: stdin, control_port: control, hb_port: hb, key: options.key ?? randomUUID(), signature_scheme: "hmac-sha256" };
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tb-kernel-"));
@@ -59,18 +60,25 @@ export class KernelClient {
     const engine = options.engine === undefined ? FAKE_ENGINE : options.engine;
     const child = spawn(process.execPath, [KERNEL, file, ...(engine === null ? [] : ["--engine", engine])], { stdio: ["ignore", "inherit", "pipe"], cwd: dir, env: { ...process.env, ...options.env } });
     const client = new KernelClient(info, child, dir);
-    await client.connect();
+    await client.connect(options.stdinLater === true);
     return client;
   }
 
-  private async connect(): Promise<void> {
+  private connectChannel(channel: Channel): void {
+    const socket = this.sockets[channel];
+    socket.routingId = this.session;
+    socket.linger = 0;
+    socket.connect(`tcp://${this.info.ip}:${this.info[`${channel}_port`]}`);
+    void this.pump(socket, (m) => this.received[channel].push(m));
+  }
+
+  connectStdin(): void {
+    this.connectChannel("stdin");
+  }
+
+  private async connect(stdinLater: boolean): Promise<void> {
     const at = (port: number): string => `tcp://${this.info.ip}:${port}`;
-    for (const [channel, socket] of Object.entries(this.sockets) as [Channel, zmq.Dealer][]) {
-      socket.routingId = this.session;
-      socket.linger = 0;
-      socket.connect(at(this.info[`${channel}_port`]));
-      void this.pump(socket, (m) => this.received[channel].push(m));
-    }
+    for (const channel of ["shell", "control", "stdin"] as const) if (channel !== "stdin" || !stdinLater) this.connectChannel(channel);
     this.sub.linger = 0;
     this.sub.connect(at(this.info.iopub_port));
     this.sub.subscribe();

@@ -48,6 +48,22 @@ test("stdin over the wire: input_request reaches this client's stdin socket, inp
   assert.equal((await kernel.reply(cell)).content.status, "ok");
 });
 
+test("an input_request waits for a stdin connection that is still being made", async () => {
+  const late = await KernelClient.launch({ stdinLater: true });
+  try {
+    const cell = late.send("shell", "execute_request", { code: "input late?", silent: false, store_history: true, user_expressions: {}, allow_stdin: true, stop_on_error: true });
+    await late.waitUntil(() => late.iopub.some((m) => m.header.msg_type === "execute_input"));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    late.connectStdin();
+    await late.waitUntil(() => late.received.stdin.length > 0, 5000);
+    assert.deepEqual(late.received.stdin[0].content, { prompt: "late?", password: false });
+    late.send("stdin", "input_reply", { value: "here" });
+    assert.equal((await late.reply(cell)).content.status, "ok");
+  } finally {
+    await late.close();
+  }
+});
+
 test("a forged signature is dropped and logged; the kernel keeps serving", async () => {
   const forged = kernel.send("shell", "execute_request", { code: "print forged" }, new Signer("not the key"));
   await kernel.waitUntil(() => kernel.stderr.includes("invalid signature"));

@@ -3,7 +3,7 @@
 // own client (bench/kernel_driver.py, jupyter_client) for tensorbook and, in the same run, Debian's
 // ipykernel and tslab where it is installed. Each figure is printed beside ipykernel's, as a ratio.
 //
-//   node dist/bench/kernel.js [--runs N]      (N launches per kernel, default 5; medians are printed)
+//   npm run bench -- kernel [--runs N]     (N launches per kernel, default 5; medians are printed)
 //
 // tensorbook is measured twice: with the real runtime (TypeScript cells, what a user gets) and with the
 // scripted test engine (test/kernel/fake-engine.ts), which isolates the cost of the protocol layer.

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { displaySink } from "./channel";
 import { formatValue } from "./format";
-import type { MimeBundle } from "./mime";
+import { ALREADY_SHOWN, type MimeBundle } from "./mime";
 
 /** A shown output that can be replaced in place. */
 export interface DisplayHandle {
@@ -54,7 +54,8 @@ function show(data: MimeBundle, metadata: { [key: string]: unknown } = {}, displ
   remake: (value: unknown) => MimeBundle = formatValue): DisplayHandle {
   const withPlain = "text/plain" in data ? data : { ...data, "text/plain": `<${Object.keys(data)[0] ?? "empty"} output>` };
   displaySink().display({ data: withPlain, metadata, transient: { display_id: displayId } });
-  const handle: DisplayHandle = {
+  const handle: DisplayHandle & { [ALREADY_SHOWN]: true } = {
+    [ALREADY_SHOWN]: true,
     displayId,
     update(value: unknown) {
       displaySink().update({ data: remake(value), metadata: {}, transient: { display_id: displayId } });

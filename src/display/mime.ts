@@ -25,3 +25,13 @@ export function isDisplayable(value: unknown): value is Displayable {
   return (typeof value === "object" || typeof value === "function") && value !== null &&
     typeof (value as { [JUPYTER_DISPLAY]?: unknown })[JUPYTER_DISPLAY] === "function";
 }
+
+/**
+ * A value carrying this key is already in the cell's outputs (a display handle): as a cell's last value it
+ * gives no execute_result, so `display.html("<b>hi</b>")` shows once, not once more as `{ displayId… }`.
+ */
+export const ALREADY_SHOWN = Symbol.for("tensorbook.alreadyShown");
+
+export function isAlreadyShown(value: unknown): boolean {
+  return typeof value === "object" && value !== null && (value as { [ALREADY_SHOWN]?: unknown })[ALREADY_SHOWN] === true;
+}

@@ -6,6 +6,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { setDisplaySink, type DisplaySink } from "../display/channel";
 import { clearOutput, display } from "../display/display";
 import { formatValue } from "../display/format";
+import { isAlreadyShown } from "../display/mime";
 import type { CellError, CellOutput, ExecuteOutcome, UserExpressionResult } from "./engine";
 import { cellHooks } from "./hooks";
 import type { FromWorker, RunCell, ToWorker, WorkerConfig } from "./messages";
@@ -125,7 +126,7 @@ async function run(message: RunCell): Promise<ExecuteOutcome> {
   try {
     const boxed = await Promise.race([cellFunction(services), interrupted]);
     const outcome: ExecuteOutcome = { status: "ok", userExpressions: await evaluateUserExpressions(message.userExpressions) };
-    if (boxed !== undefined && boxed.value !== undefined) outcome.result = { data: formatValue(boxed.value), metadata: {} };
+    if (boxed !== undefined && boxed.value !== undefined && !isAlreadyShown(boxed.value)) outcome.result = { data: formatValue(boxed.value), metadata: {} };
     return outcome;
   } catch (error) {
     return { status: "error", ...formatError(error, cells) };

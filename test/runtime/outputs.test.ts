@@ -43,6 +43,13 @@ describe("cell outputs", () => {
     assert.equal(shown[3]?.["image/png"], Buffer.from([137, 80, 78, 71]).toString("base64"));
   });
 
+  it("a display handle as the cell's last value shows once: no execute_result repeats it", async () => {
+    const run = await s.run(`display.html("<b>once</b>")`);
+    assert.equal(run.outputs.filter((o) => o.type === "display_data").length, 1);
+    assert.equal(run.text, undefined);
+    assert.equal(await s.value(`const shown = display.text("kept"); shown.displayId.length > 0`), "true");
+  });
+
   it("a handle's update() sends update_display_data with the same display_id", async () => {
     const run = await s.run(`const h = display.text("step 0");\nfor (let i = 1; i <= 2; i++) h.update(\`step \${i}\`);`);
     const [shown, ...updates] = run.outputs;

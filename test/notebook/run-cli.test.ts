@@ -1,6 +1,6 @@
 // `tensorbook run` end to end: a child process running the real runtime on small notebooks of plain
 // TypeScript cells (test/fixtures/notebook/), as a user runs it from the terminal.
-import { test } from "node:test";
+import { after, test } from "node:test";
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -24,8 +24,12 @@ function tensorbookRun(args: string[], cwd: string, whenStderr?: (all: string, c
   return new Promise((resolve) => child.on("close", (code, signal) => { clearTimeout(killer); resolve({ code, signal, stdout, stderr }); }));
 }
 
+const workdirs: string[] = [];
+after(() => { for (const dir of workdirs) fs.rmSync(dir, { recursive: true, force: true }); });
+
 function workdir(...notebooks: string[]): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tensorbook-run-"));
+  workdirs.push(dir);
   for (const name of notebooks) fs.copyFileSync(fixture("notebook", name), path.join(dir, name));
   return dir;
 }

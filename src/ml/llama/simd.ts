@@ -11,32 +11,16 @@
 // out copied out (n + d floats per row, against n·d multiply-adds). Four weight rows share each 16-byte
 // load of x. Opcodes and encodings: WebAssembly core spec 2.0, §5 (binary format) and the SIMD opcode table.
 
-/** LEB128 of an unsigned integer. */
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
+import {
+  BLOCK, BR, BR_IF, END, F32, F32X4_ADD, F32X4_EXTRACT_LANE, F32X4_MAX, F32X4_MUL, F32X4_NEAREST, F32X4_SPLAT, F32X4_SUB,
+  F32_ADD, F32_LOAD, F32_STORE, I32, I32X4_ADD, I32X4_SHL, I32X4_TRUNC_SAT_F32X4_S, I32_ADD, I32_AND, I32_CONST, I32_GE_U,
+  I32_MUL, I32_SHL, LOOP, V128, V128_CONST, V128_LOAD, V128_STORE, V128_ZERO, VOID, compile, get, instantiate,
+  memory as newMemory, memoryModule, set, uleb,
+} from "../wasm/encode";
+import type { WasmFunction, WasmMemory, WasmModule } from "../wasm/encode";
 
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-
-// opcodes (WebAssembly core 2.0 §5.4; SIMD ops take the 0xfd prefix and a LEB128 index)
-const BLOCK = 0x02, LOOP = 0x03, BR = 0x0c, BR_IF = 0x0d, END = 0x0b, VOID = 0x40;
-const GET = 0x20, SET = 0x21;
-const I32_CONST = 0x41, I32_ADD = 0x6a, I32_MUL = 0x6c, I32_SHL = 0x74, I32_GE_U = 0x4f;
-const F32_ADD = 0x92, F32_STORE = 0x38, F32_LOAD = 0x2a;
-const V128_LOAD = [0xfd, 0x00], V128_STORE = [0xfd, 0x0b], V128_CONST = [0xfd, 0x0c], F32X4_EXTRACT = [0xfd, 0x1f];
-const F32X4_SPLAT = [0xfd, 0x13];
-const F32X4_SUB = [0xfd, ...uleb(229)], F32X4_MAX = [0xfd, ...uleb(233)], F32X4_NEAREST = [0xfd, ...uleb(106)];
-const I32X4_TRUNC_SAT_F32X4_S = [0xfd, ...uleb(248)], I32X4_ADD = [0xfd, ...uleb(174)], I32X4_SHL = [0xfd, ...uleb(171)];
-const I32_AND = 0x71;
-const F32X4_ADD = [0xfd, ...uleb(228)], F32X4_MUL = [0xfd, ...uleb(230)];
+/** `count` locals of value type `type`. */
+const locals = (count: number, type: number): number[] => new Array<number>(count).fill(type);
 
 // params: 0 out, 1 x, 2 w (byte addresses), 3 R, 4 n, 5 d (d % 4 == 0, n % 4 == 0)
 const [OUT, X, W, R, N, D] = [0, 1, 2, 3, 4, 5];
@@ -44,18 +28,15 @@ const [OUT, X, W, R, N, D] = [0, 1, 2, 3, 4, 5];
 const [I, RR, J, NB, W0, W1, W2, W3, XR] = [6, 7, 8, 9, 10, 11, 12, 13, 14];
 const [A0, A1, A2, A3, XV] = [15, 16, 17, 18, 19];
 
-function matmulBody(): number[] {
-  const get = (l: number): number[] => [GET, l];
-  const set = (l: number): number[] => [SET, l];
-  const zero = [...V128_CONST, ...new Array<number>(16).fill(0)];
+function matmulBody(): Omit<WasmFunction, "name"> {
   const load = (addr: number[]): number[] => [...addr, ...V128_LOAD, 0, 0];
   // a += load(wk + j) * xv
   const fma = (a: number, wk: number): number[] =>
     [...get(a), ...load([...get(wk), ...get(J), I32_ADD]), ...get(XV), ...F32X4_MUL, ...F32X4_ADD, ...set(a)];
   // out address + lane sum of a, stored at byte offset `offset`
   const hsum = (a: number): number[] => [
-    ...get(a), ...F32X4_EXTRACT, 0, ...get(a), ...F32X4_EXTRACT, 1, F32_ADD,
-    ...get(a), ...F32X4_EXTRACT, 2, F32_ADD, ...get(a), ...F32X4_EXTRACT, 3, F32_ADD,
+    ...get(a), ...F32X4_EXTRACT_LANE, 0, ...get(a), ...F32X4_EXTRACT_LANE, 1, F32_ADD,
+    ...get(a), ...F32X4_EXTRACT_LANE, 2, F32_ADD, ...get(a), ...F32X4_EXTRACT_LANE, 3, F32_ADD,
   ];
   const outAddr = [...get(OUT), ...get(RR), ...get(D), I32_MUL, ...get(I), I32_ADD, I32_CONST, 2, I32_SHL, I32_ADD];
   const store = (a: number, offset: number): number[] => [...outAddr, ...hsum(a), F32_STORE, 2, ...uleb(offset)];
@@ -72,7 +53,7 @@ function matmulBody(): number[] {
     BLOCK, VOID, LOOP, VOID,
     ...get(RR), ...get(R), I32_GE_U, BR_IF, 1,
     ...get(X), ...get(RR), ...get(NB), I32_MUL, I32_ADD, ...set(XR),
-    ...zero, ...set(A0), ...zero, ...set(A1), ...zero, ...set(A2), ...zero, ...set(A3),
+    ...V128_ZERO, ...set(A0), ...V128_ZERO, ...set(A1), ...V128_ZERO, ...set(A2), ...V128_ZERO, ...set(A3),
     I32_CONST, 0, ...set(J),
     BLOCK, VOID, LOOP, VOID,
     ...get(J), ...get(NB), I32_GE_U, BR_IF, 1,
@@ -85,33 +66,30 @@ function matmulBody(): number[] {
     BR, 0, END, END,
     ...get(I), I32_CONST, 4, I32_ADD, ...set(I),
     BR, 0, END, END,
-    END,
   ];
-  const locals = [2, 9, 0x7f, 5, 0x7b]; // 9 × i32, 5 × v128
-  return [...uleb(locals.length + code.length), ...locals, ...code];
+  return { params: locals(6, I32), locals: [...locals(9, I32), ...locals(5, V128)], body: code };
 }
 
-const get = (l: number): number[] => [GET, l];
-const set = (l: number): number[] => [SET, l];
-const ZERO = [...V128_CONST, ...new Array<number>(16).fill(0)];
 const lanesSum = (a: number): number[] => [
-  ...get(a), ...F32X4_EXTRACT, 0, ...get(a), ...F32X4_EXTRACT, 1, F32_ADD,
-  ...get(a), ...F32X4_EXTRACT, 2, F32_ADD, ...get(a), ...F32X4_EXTRACT, 3, F32_ADD,
+  ...get(a), ...F32X4_EXTRACT_LANE, 0, ...get(a), ...F32X4_EXTRACT_LANE, 1, F32_ADD,
+  ...get(a), ...F32X4_EXTRACT_LANE, 2, F32_ADD, ...get(a), ...F32X4_EXTRACT_LANE, 3, F32_ADD,
 ];
-const withLocals = (locals: number[], code: number[]): number[] => [...uleb(locals.length + code.length), ...locals, ...code];
+// the attention kernels' signature: six i32 parameters (addresses, strides, counts), 4 × i32 and 1 × v128 locals
+const attention = (body: number[]): Omit<WasmFunction, "name"> =>
+  ({ params: locals(6, I32), locals: [...locals(4, I32), V128], body });
 
 /**
  * scores(dst, q, k, stride, count, hdBytes): dst[p] = q · k[p] for p < count, k[p] at k + p·stride —
  * one head's q against the cached keys of its KV head (attention logits before the 1/√hd scale).
  */
-function scoresBody(): number[] {
+function scoresBody(): Omit<WasmFunction, "name"> {
   const [DST, Q, K, STRIDE, COUNT, HDB] = [0, 1, 2, 3, 4, 5];
   const [P, KP, DP, II, ACC] = [6, 7, 8, 9, 10];
-  return withLocals([2, 4, 0x7f, 1, 0x7b], [
+  return attention([
     I32_CONST, 0, ...set(P), ...get(K), ...set(KP), ...get(DST), ...set(DP),
     BLOCK, VOID, LOOP, VOID,
     ...get(P), ...get(COUNT), I32_GE_U, BR_IF, 1,
-    ...ZERO, ...set(ACC), I32_CONST, 0, ...set(II),
+    ...V128_ZERO, ...set(ACC), I32_CONST, 0, ...set(II),
     BLOCK, VOID, LOOP, VOID,
     ...get(II), ...get(HDB), I32_GE_U, BR_IF, 1,
     ...get(ACC), ...get(Q), ...get(II), I32_ADD, ...V128_LOAD, 0, 0, ...get(KP), ...get(II), I32_ADD, ...V128_LOAD, 0, 0,
@@ -123,19 +101,18 @@ function scoresBody(): number[] {
     ...get(KP), ...get(STRIDE), I32_ADD, ...set(KP),
     ...get(P), I32_CONST, 1, I32_ADD, ...set(P),
     BR, 0, END, END,
-    END,
   ]);
 }
 
 /** wsum(dst, w, v, stride, count, hdBytes): dst = Σ_p w[p] · v[p], v[p] at v + p·stride — softmax(scores) · V. */
-function wsumBody(): number[] {
+function wsumBody(): Omit<WasmFunction, "name"> {
   const [DST, WT, V, STRIDE, COUNT, HDB] = [0, 1, 2, 3, 4, 5];
   const [P, WP, VP, II, ACC] = [6, 7, 8, 9, 10];
-  return withLocals([2, 4, 0x7f, 1, 0x7b], [
+  return attention([
     I32_CONST, 0, ...set(II),
     BLOCK, VOID, LOOP, VOID,
     ...get(II), ...get(HDB), I32_GE_U, BR_IF, 1,
-    ...ZERO, ...set(ACC), I32_CONST, 0, ...set(P), ...get(WT), ...set(WP), ...get(V), ...get(II), I32_ADD, ...set(VP),
+    ...V128_ZERO, ...set(ACC), I32_CONST, 0, ...set(P), ...get(WT), ...set(WP), ...get(V), ...get(II), I32_ADD, ...set(VP),
     BLOCK, VOID, LOOP, VOID,
     ...get(P), ...get(COUNT), I32_GE_U, BR_IF, 1,
     ...get(ACC), ...get(WP), F32_LOAD, 2, 0, ...F32X4_SPLAT, ...get(VP), ...V128_LOAD, 0, 0, ...F32X4_MUL, ...F32X4_ADD, ...set(ACC),
@@ -146,7 +123,6 @@ function wsumBody(): number[] {
     ...get(DST), ...get(II), I32_ADD, ...get(ACC), ...V128_STORE, 0, 0,
     ...get(II), I32_CONST, 16, I32_ADD, ...set(II),
     BR, 0, END, END,
-    END,
   ]);
 }
 
@@ -167,11 +143,11 @@ function splatConst(value: number, int = false): number[] {
  * Taylor polynomial to r⁶/720 (|r| ≤ ln2/2: relative error under 2e-7), 2ⁿ built in the exponent bits;
  * x is clamped at −87 so 2ⁿ stays a normal float (e^−87 is nothing next to the max's e^0 = 1).
  */
-function expBody(): number[] {
+function expBody(): Omit<WasmFunction, "name"> {
   const [PTR, COUNT, MAX, SCALE] = [0, 1, 2, 3];
   const [P, STOP, X, NN, RR, POL] = [4, 5, 6, 7, 8, 9];
   const poly = [1 / 120, 1 / 24, 1 / 6, 0.5, 1, 1].flatMap((c) => [...get(POL), ...get(RR), ...F32X4_MUL, ...splatConst(c), ...F32X4_ADD, ...set(POL)]);
-  return withLocals([2, 2, 0x7f, 4, 0x7b], [
+  return { params: [I32, I32, F32, F32], locals: [...locals(2, I32), ...locals(4, V128)], body: [
     ...get(PTR), ...set(P),
     ...get(PTR), ...get(COUNT), I32_CONST, 3, I32_ADD, I32_CONST, 0x7c /* −4, signed LEB128 */, I32_AND, I32_CONST, 2, I32_SHL, I32_ADD, ...set(STOP),
     BLOCK, VOID, LOOP, VOID,
@@ -190,33 +166,25 @@ function expBody(): number[] {
     ...V128_STORE, 0, 0,
     ...get(P), I32_CONST, 16, I32_ADD, ...set(P),
     BR, 0, END, END,
-    END,
-  ]);
+  ] };
 }
 
 function moduleBytes(): Uint8Array {
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [2, 0x60, 6, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0, 0x60, 4, 0x7f, 0x7f, 0x7d, 0x7d, 0]), // (i32 × 6) → (); (i32, i32, f32, f32) → ()
-    ...section(2, [1, ...name("env"), ...name("memory"), 0x02, 0x00, 0x01]), // import memory, min 1 page
-    ...section(3, [4, 0, 0, 0, 1]),
-    ...section(7, [4, ...name("matmul"), 0x00, 0, ...name("scores"), 0x00, 1, ...name("wsum"), 0x00, 2, ...name("exp"), 0x00, 3]),
-    ...section(10, [4, ...matmulBody(), ...scoresBody(), ...wsumBody(), ...expBody()]),
+  return memoryModule([
+    { name: "matmul", ...matmulBody() },
+    { name: "scores", ...scoresBody() },
+    { name: "wsum", ...wsumBody() },
+    { name: "exp", ...expBody() },
   ]);
 }
 
-// The few WebAssembly JS-API members used here (tsconfig's lib has no DOM, @types/node does not declare them).
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
+let compiled: WasmModule | null | undefined;
+
+/** The compiled kernels, or null where this engine has no WebAssembly SIMD; compiled once. */
+function simdModule(): WasmModule | null {
+  if (compiled === undefined) compiled = compile(moduleBytes());
+  return compiled;
 }
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
 type Kernel = (a: number, b: number, c: number, d: number, e: number, f: number) => void;
 
@@ -252,17 +220,15 @@ export class SimdKernels {
 
   /** The kernels, or undefined where this engine has no WebAssembly SIMD (then callers use JS loops). */
   static create(): SimdKernels | undefined {
-    if (wasm === undefined) return undefined;
-    const bytes = moduleBytes();
-    if (!wasm.validate(bytes)) return undefined;
-    const memory = new wasm.Memory({ initial: 1 });
-    const instance = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
-    return new SimdKernels(memory, instance.exports);
+    const module = simdModule();
+    if (module === null) return undefined;
+    const memory = newMemory(1);
+    return new SimdKernels(memory, instantiate(module, memory));
   }
 
   /** Whether this engine compiles the kernels (WebAssembly SIMD); tests hold CI to it. */
   static available(): boolean {
-    return wasm !== undefined && wasm.validate(moduleBytes());
+    return simdModule() !== null;
   }
 
   /** Whether a (d, n) weight fits the kernel's 4×4 blocking. */

@@ -8,51 +8,27 @@
 // keeps its parameters and mini-batch buffers in that memory, as Float32Array views, so the JS and the
 // wasm code read the same floats. Pointers are byte offsets into it.
 
-const I32 = 0x7f;
-const F32 = 0x7d;
-const V128 = 0x7b;
+import {
+  BLOCK, BR, BR_IF, END, F32, F32X4_ADD, F32X4_EXTRACT_LANE, F32X4_MUL, F32_ADD, F32_LOAD, F32_MUL, F32_STORE, I32,
+  I32_ADD, I32_AND, I32_CONST, I32_GE_U, I32_MUL, LOOP, V128, V128_LOAD, V128_LOAD32_SPLAT, V128_STORE, V128_ZERO, VOID,
+  compile, get, instantiate as instantiateModule, memory as newMemory, memoryModule, set, sleb, uleb,
+} from "../wasm/encode";
+import type { WasmMemory, WasmModule } from "../wasm/encode";
 
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) return [...out, byte];
-    out.push(byte | 0x80);
-  }
-}
-
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-
-// The instructions used, by name (core spec §5.4; SIMD: 0xfd + LEB opcode).
-const get = (i: number): number[] => [0x20, ...uleb(i)];
-const set = (i: number): number[] => [0x21, ...uleb(i)];
-const i32 = (n: number): number[] => [0x41, ...sleb(n)];
-const add = [0x6a], mul = [0x6c], and = [0x71], geU = [0x4f];
-const f32Load = (offset = 0): number[] => [0x2a, 2, ...uleb(offset)];
-const f32Store = [0x38, 2, 0];
-const f32Add = [0x92], f32Mul = [0x94];
-const v128Load = (offset = 0): number[] => [0xfd, 0x00, 2, ...uleb(offset)];
-const v128Load32Splat = [0xfd, 0x09, 2, 0];
-const v128Store = [0xfd, 0x0b, 2, 0];
-const v128Zero = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
-const f32x4Add = [0xfd, ...uleb(0xe4)], f32x4Mul = [0xfd, ...uleb(0xe6)];
-const lane = (k: number): number[] => [0xfd, 0x1f, k];
+// The instructions used, by short name, so the kernels below read as expressions.
+const i32 = (n: number): number[] => [I32_CONST, ...sleb(n)];
+const add = [I32_ADD], mul = [I32_MUL], and = [I32_AND], geU = [I32_GE_U];
+const f32Load = (offset = 0): number[] => [F32_LOAD, 2, ...uleb(offset)];
+const f32Store = [F32_STORE, 2, 0];
+const f32Add = [F32_ADD], f32Mul = [F32_MUL];
+const v128Load = (offset = 0): number[] => [...V128_LOAD, 2, ...uleb(offset)];
+const v128Load32Splat = [...V128_LOAD32_SPLAT, 2, 0];
+const v128Store = [...V128_STORE, 2, 0];
+const f32x4Add = F32X4_ADD, f32x4Mul = F32X4_MUL;
+const lane = (k: number): number[] => [...F32X4_EXTRACT_LANE, k];
 /** while (!(local[i] >= local[end])) { body } — a block around a loop, the test at the top. */
 const whileBelow = (i: number, end: number, body: number[]): number[] =>
-  [0x02, 0x40, 0x03, 0x40, ...get(i), ...get(end), ...geU, 0x0d, 1, ...body, 0x0c, 0, 0x0b, 0x0b];
+  [BLOCK, VOID, LOOP, VOID, ...get(i), ...get(end), ...geU, BR_IF, 1, ...body, BR, 0, END, END];
 const bump = (i: number, by: number[]): number[] => [...get(i), ...by, ...add, ...set(i)];
 
 /**
@@ -72,7 +48,7 @@ function forwardLayer(): { params: number[]; locals: number[]; body: number[] } 
   ]);
   const store = (sample: number[], zl: number): number[] =>
     [...get(out), ...sample, ...get(nOut), ...mul, ...get(o), ...add, ...i32(4), ...mul, ...add, ...get(zl), ...f32Store];
-  const rowStart = [...get(w), ...get(o), ...get(endIn), ...mul, ...add, ...set(row), ...v128Zero, ...set(acc0), ...v128Zero, ...set(acc1), ...i32(0), ...set(ib)];
+  const rowStart = [...get(w), ...get(o), ...get(endIn), ...mul, ...add, ...set(row), ...V128_ZERO, ...set(acc0), ...V128_ZERO, ...set(acc1), ...i32(0), ...set(ib)];
   const body = [
     ...get(nIn), ...i32(-8), ...and, ...i32(4), ...mul, ...set(end8), // bytes of the 8-wide part
     ...get(nIn), ...i32(-4), ...and, ...i32(4), ...mul, ...set(end4),
@@ -222,30 +198,11 @@ function updateLayer(): { params: number[]; locals: number[]; body: number[] } {
 }
 
 function moduleBytes(): Uint8Array {
-  const functions = [forwardLayer(), updateLayer()];
-  const names = ["forward_layer", "update_layer"];
-  const types = section(1, vec(functions.map((f) => [0x60, ...vec(f.params.map((t) => [t])), 0])));
-  const imports = section(2, vec([[...vec([..."env"].map((ch) => [ch.charCodeAt(0)])), ...vec([..."memory"].map((ch) => [ch.charCodeAt(0)])), 0x02, 0x00, 1]]));
-  const declared = section(3, vec(functions.map((_, k) => uleb(k))));
-  const exports = section(7, vec(names.map((name, k) => [...vec([...name].map((ch) => [ch.charCodeAt(0)])), 0x00, ...uleb(k)])));
-  const code = section(10, vec(functions.map((f) => {
-    const locals = vec(f.locals.map((t) => [1, t])); // one entry per local: (count 1, type)
-    const body = [...locals, ...f.body, 0x0b];
-    return [...uleb(body.length), ...body];
-  })));
-  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...types, ...imports, ...declared, ...exports, ...code]);
+  return memoryModule([
+    { name: "forward_layer", ...forwardLayer() },
+    { name: "update_layer", ...updateLayer() },
+  ]);
 }
-
-// The few WebAssembly JS API members used (the project's lib has no DOM/WebAssembly declarations).
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-}
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 export interface SimdKernels {
   readonly memory: WasmMemory;
@@ -253,16 +210,11 @@ export interface SimdKernels {
   updateLayer(w: number, c: number, a: number, m: number, nIn: number, nOut: number): void;
 }
 
-let compiled: object | null | undefined;
+let compiled: WasmModule | null | undefined;
 
 /** The compiled module, or null where WebAssembly SIMD is missing (then kernels.ts's loops run). */
-function simdModule(): object | null {
-  if (compiled !== undefined) return compiled;
-  try {
-    compiled = process.env.TENSORBOOK_SGD_SIMD === "0" ? null : new wasm.Module(moduleBytes());
-  } catch {
-    compiled = null;
-  }
+function simdModule(): WasmModule | null {
+  if (compiled === undefined) compiled = process.env.TENSORBOOK_SGD_SIMD === "0" ? null : compile(moduleBytes());
   return compiled;
 }
 
@@ -270,8 +222,8 @@ function simdModule(): object | null {
 export function instantiate(bytes: number): SimdKernels | null {
   const module = simdModule();
   if (module === null) return null;
-  const memory = new wasm.Memory({ initial: Math.ceil(bytes / 65536) });
-  const exports = new wasm.Instance(module, { env: { memory } }).exports as {
+  const memory = newMemory(Math.ceil(bytes / 65536));
+  const exports = instantiateModule(module, memory) as {
     forward_layer: SimdKernels["forwardLayer"];
     update_layer: SimdKernels["updateLayer"];
   };

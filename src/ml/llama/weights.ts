@@ -3,29 +3,8 @@
 // Every format arrives here already in Meta's names and layout (the checkpoint room merges MP shards by
 // Meta's rule, undoes Hugging Face's q/k rotary permutation and widens fp16/bf16 to float32), so this file
 // only checks shapes against the params and picks the defaults Meta's Llama.build would.
+import type { Checkpoint, LlamaParams } from "../checkpoint/checkpoint";
 import { checkWeights, type LlamaWeights, type ModelArgs } from "./args";
-
-/** The params a Llama checkpoint carries (the checkpoint room's LlamaParams). */
-export interface CheckpointParams {
-  dim: number;
-  n_layers: number;
-  n_heads: number;
-  n_kv_heads: number;
-  vocab_size: number;
-  norm_eps: number;
-  hidden_dim: number;
-  /** null where the format does not say (Meta's params.json). */
-  max_seq_len: number | null;
-  rope_theta: number;
-}
-
-/** What we read from a checkpoint (the checkpoint room's Checkpoint fits it). */
-export interface LlamaCheckpointLike {
-  readonly path: string;
-  readonly params: CheckpointParams | undefined;
-  has(name: string): boolean;
-  getFloat32(name: string): { data: Float32Array; shape: number[] };
-}
 
 export interface ArgsOptions {
   /** Defaults to the checkpoint's (llama2.c seq_len, HF max_position_embeddings), else Meta's 2048. */
@@ -34,7 +13,7 @@ export interface ArgsOptions {
   maxBatchSize?: number;
 }
 
-export function modelArgs(params: CheckpointParams, opts: ArgsOptions = {}): ModelArgs {
+export function modelArgs(params: LlamaParams, opts: ArgsOptions = {}): ModelArgs {
   const max_seq_len = opts.maxSeqLen ?? params.max_seq_len ?? 2048;
   const max_batch_size = opts.maxBatchSize ?? 8;
   for (const [name, value] of [["maxSeqLen", max_seq_len], ["maxBatchSize", max_batch_size]] as const) {
@@ -45,7 +24,7 @@ export function modelArgs(params: CheckpointParams, opts: ArgsOptions = {}): Mod
 }
 
 /** Reads every weight as float32 and checks each against the params (name, expected and actual shape). */
-export function weightsFromCheckpoint(ckpt: LlamaCheckpointLike, args: ModelArgs): LlamaWeights {
+export function weightsFromCheckpoint(ckpt: Checkpoint, args: ModelArgs): LlamaWeights {
   const read = (name: string): Float32Array => {
     if (!ckpt.has(name)) throw new Error(`Llama.load: ${ckpt.path} has no tensor "${name}"`);
     return ckpt.getFloat32(name).data;

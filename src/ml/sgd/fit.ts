@@ -15,7 +15,7 @@ import { displaySink } from "../../display/channel";
 import { Progress } from "../../display/progress";
 import { checkInterrupt } from "../../runtime/interrupt";
 import { losses } from "../plot/losses";
-import { yieldToEventLoop } from "./live";
+import { yieldToEventLoop, type EpochResult } from "./live";
 
 /** A model: a tf.LayersModel (tf.sequential …) or a function from a batch of rows to outputs. */
 export type Model = tf.LayersModel | ((x: tf.Tensor2D) => tf.Tensor);
@@ -31,15 +31,8 @@ export interface StepResult {
   loss: number;
 }
 
-export interface FitEpochResult {
-  epoch: number;
-  /** Mean of the epoch's mini-batch losses. */
-  loss: number;
-  correct?: number;
-  total?: number;
-  accuracy?: number;
-  samplesPerSecond: number;
-}
+/** One epoch's figures: Network.SGD's EpochResult, with loss the mean of the epoch's mini-batch losses. */
+export type FitEpochResult = EpochResult;
 
 export interface FitOptions {
   epochs: number;

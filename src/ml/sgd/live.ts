@@ -13,10 +13,13 @@ import { Progress } from "../../display/progress";
 import { checkInterrupt } from "../../runtime/interrupt";
 import { losses, type LossesPlot } from "../plot/losses";
 
-/** One epoch's figures, as SGD's history and onEpoch get them. */
+/** One epoch's figures, as SGD's (and fit's) history and onEpoch get them. */
 export interface EpochResult {
   epoch: number;
-  /** Mean quadratic cost ½‖a − y‖² over the epoch's training samples, measured as they were trained on. */
+  /**
+   * SGD: mean quadratic cost ½‖a − y‖² over the epoch's training samples, measured as they were trained
+   * on; fit: mean of the epoch's mini-batch losses.
+   */
   loss: number;
   /** evaluate(testData), when test data was given. */
   correct?: number;

@@ -22,17 +22,7 @@ pack)
 run)
   shift
   [ -f "$PACK/node.xz" ] || { echo "llama.sh: no $PACK/node.xz; pack here first and carry .device/gpu" >&2; exit 1; }
-  # the same unpacking as bench/gpu/run.sh: node, Dawn, the Vulkan loader and NVIDIA's ICD file
-  xz -dc "$PACK/node.xz" > /tmp/node && chmod +x /tmp/node
-  xz -dc "$PACK/dawn.node.xz" > "$PACK/node_modules/webgpu/dist/linux-x64/dawn.node"
-  if ! ldconfig -p | grep -q libvulkan.so.1; then
-    for f in "$ROOT"/.gl/*.deb; do [ -f "$f" ] && dpkg -x "$f" /; done
-    ldconfig
-  fi
-  if [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
-    export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-  fi
-  nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null || true
+  . "$ROOT/bench/gpu/unpack.sh"
   exec /tmp/node "$PACK/dist/bench/gpu/llama_generate.js" --modules "$PACK/node_modules" --out "${OUT:-$ROOT}" "$@"
   ;;
 *)

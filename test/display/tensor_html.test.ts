@@ -6,16 +6,7 @@ import * as fs from "node:fs";
 import * as tf from "@tensorflow/tfjs";
 import { tensorBundle } from "../../src/display/tensor";
 import { fixture } from "../helpers/tools";
-
-interface PrintCase { name: string; dtype: "float32" | "int32" | "bool"; shape: number[]; bytes: string; text: string }
-const cases = (JSON.parse(fs.readFileSync(fixture("tensor", "print_cases.json"), "utf8")) as { cases: PrintCase[] }).cases;
-
-function tensorOf(c: PrintCase): tf.Tensor {
-  const raw = Buffer.from(c.bytes, "base64");
-  const buf = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength);
-  const values = c.dtype === "float32" ? new Float32Array(buf) : c.dtype === "int32" ? new Int32Array(buf) : Uint8Array.from(new Uint8Array(buf));
-  return tf.tensor(values, c.shape, c.dtype);
-}
+import { printCases as cases, tensorOf } from "./print_cases";
 
 /** numpy's rows of values ("..." included), from its printed text. */
 function numpyRows(text: string, rank: number): string[][] {

@@ -3,20 +3,9 @@
 // summarized past 1000 elements with 3 edge items as torch and numpy do.
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
 import * as tf from "@tensorflow/tfjs";
 import { tensorBundle, tensorBundleAsync, isTensorLike } from "../../src/display/tensor";
-import { fixture } from "../helpers/tools";
-
-interface PrintCase { name: string; dtype: "float32" | "int32" | "bool"; shape: number[]; bytes: string; text: string }
-const cases = (JSON.parse(fs.readFileSync(fixture("tensor", "print_cases.json"), "utf8")) as { cases: PrintCase[] }).cases;
-
-function tensorOf(c: PrintCase): tf.Tensor {
-  const raw = Buffer.from(c.bytes, "base64");
-  const buf = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength);
-  const values = c.dtype === "float32" ? new Float32Array(buf) : c.dtype === "int32" ? new Int32Array(buf) : Uint8Array.from(new Uint8Array(buf));
-  return tf.tensor(values, c.shape, c.dtype);
-}
+import { printCases as cases, tensorOf } from "./print_cases";
 
 /** The array body of our text/plain: between "tensor(" and the ", shape=[…]" that follows it. */
 function bodyOf(text: string): string {

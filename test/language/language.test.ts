@@ -1,15 +1,11 @@
 // Issue 3, "Types": complete_request and inspect_request after earlier cells, through the Engine;
 // is_complete by the parser.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { Session } from "../runtime/session";
 
 describe("completion and inspection", () => {
-  let s: Session;
-  before(() => {
-    s = new Session();
-  });
-  after(() => s.shutdown());
+  const s = Session.forSuite();
 
   it("after `const s = \"abc\"`, completing `s.toU` offers toUpperCase with the right cursor span", async () => {
     await s.value(`const str = "abc";`);
@@ -60,11 +56,7 @@ describe("completion and inspection", () => {
 });
 
 describe("is_complete", () => {
-  let s: Session;
-  before(() => {
-    s = new Session();
-  });
-  after(() => s.shutdown());
+  const s = Session.forSuite();
 
   const cases: [string, string, string?][] = [
     ["1 + 1", "complete"],

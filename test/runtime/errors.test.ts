@@ -1,15 +1,11 @@
 // Issue 3, "Errors and interrupts" and "Types": runtime errors with frames in the cell's own lines, type
 // errors at line:col with their TS code, // @ts-nocheck, and interrupting the three kinds of loops.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { Session } from "./session";
 
 describe("errors", () => {
-  let s: Session;
-  before(() => {
-    s = new Session();
-  });
-  after(() => s.shutdown());
+  const s = Session.forSuite();
 
   it("a runtime error: ename, evalue, and frames 'Cell In[n], line k' with the offending line shown", async () => {
     await s.value(`function inner(o: { x: number } | null) {\n  return o!.x;\n}`);
@@ -77,11 +73,7 @@ describe("errors", () => {
 });
 
 describe("interrupt", () => {
-  let s: Session;
-  before(() => {
-    s = new Session();
-  });
-  after(() => s.shutdown());
+  const s = Session.forSuite();
 
   /**
    * Runs `code`, which prints "go" once it runs, interrupts `afterMs` after that, and returns how long the

@@ -2,15 +2,11 @@
 // folder upward, then from tensorbook's own dependencies; relative .ts files next to the notebook.
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { notebookDir, Session } from "./session";
 
 describe("imports from cells", () => {
-  let s: Session;
-  before(() => {
-    s = new Session();
-  });
-  after(() => s.shutdown());
+  const s = Session.forSuite();
 
   it("an ESM-only package (top-level await, no require condition) through a real import()", async () => {
     const run = await s.run(`import shout, { greet, answer } from "esm-only-greet";\n[greet("ada"), shout("hi"), answer]`);

@@ -3,18 +3,14 @@
 // output of background work.
 import assert from "node:assert/strict";
 import * as util from "node:util";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { CellOutput } from "../../src/runtime/engine";
 import { Session, stripAnsi } from "./session";
 
 type Display = Extract<CellOutput, { type: "display_data" }>;
 
 describe("cell outputs", () => {
-  let s: Session;
-  before(() => {
-    s = new Session();
-  });
-  after(() => s.shutdown());
+  const s = Session.forSuite();
 
   it("console.log/info → stdout, warn/error → stderr, formatted by util.format", async () => {
     const run = await s.run(`console.log("a %d and %s", 1, "b", { c: [1] });\nconsole.info("info");\nconsole.warn("warn");\nconsole.error(new Map([[1, 2]]));`);

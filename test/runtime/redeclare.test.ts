@@ -1,15 +1,11 @@
 // Issue 3, "Semantics": top-level declarations persist across cells, and re-running a cell always works,
 // also when a declaration changes kind (the redeclaration matrix), and after an interrupted run.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { Session } from "./session";
 
 describe("declarations across cells", () => {
-  let s: Session;
-  before(() => {
-    s = new Session();
-  });
-  after(() => s.shutdown());
+  const s = Session.forSuite();
 
   // Each kind of declaration, redefined as each other kind in a later cell; each cell run twice.
   const kinds: { [kind: string]: (v: number) => string } = {

@@ -1,4 +1,5 @@
 // Drives an Engine through its public API, as the kernel does: one execute at a time, outputs collected.
+import { after, before } from "node:test";
 import type { CellOutput, Engine, ExecuteOutcome } from "../../src/runtime/engine";
 import { createEngine } from "../../src/runtime/index";
 import { fixture } from "../helpers/tools";
@@ -22,12 +23,33 @@ export function stripAnsi(text: string): string {
 }
 
 export class Session {
-  readonly engine: Engine;
+  private started: Engine | undefined;
   private count = 0;
   inputs: string[] = [];
 
-  constructor(cwd: string = notebookDir) {
-    this.engine = createEngine({ cwd });
+  /** A session with its engine started now, or (start = false) when start() is called. */
+  constructor(private readonly cwd: string = notebookDir, start = true) {
+    if (start) this.start();
+  }
+
+  /**
+   * One session for the enclosing describe() (or the file, at top level): its engine starts in the
+   * suite's before() hook and shuts down in after(), so each suite's worker lives only while it runs.
+   */
+  static forSuite(cwd?: string): Session {
+    const session = new Session(cwd, false);
+    before(() => session.start());
+    after(() => session.shutdown());
+    return session;
+  }
+
+  start(): void {
+    this.started = createEngine({ cwd: this.cwd });
+  }
+
+  get engine(): Engine {
+    if (this.started === undefined) throw new Error("Session: the engine is not started (forSuite's before() hook has not run)");
+    return this.started;
   }
 
   async run(code: string, userExpressions: { [name: string]: string } = {}, onOutput?: (out: CellOutput) => void): Promise<CellRun> {

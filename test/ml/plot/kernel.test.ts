@@ -1,14 +1,12 @@
 // Plots and progress bars in real cells, through the runtime's Engine as the kernel drives it: the value of a
 // cell, a live plot updated from a training loop (flushed by the onCellEnd hook), a progress bar.
 import * as assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import type { CellOutput } from "../../../src/runtime/engine";
 import { Session } from "../../runtime/session";
 import { decodePng } from "../../display/png/decode";
 
-let session: Session;
-before(() => { session = new Session(); });
-after(() => session.shutdown());
+const session = Session.forSuite();
 
 type Shown = Extract<CellOutput, { type: "display_data" | "update_display_data" }>;
 const shown = (outputs: CellOutput[]): Shown[] => outputs.filter((o): o is Shown => o.type === "display_data" || o.type === "update_display_data");

@@ -1,7 +1,7 @@
 """The numpy peers of bench/sgd.ts: one epoch of mini-batch SGD, samples per second.
 
   nielsen  Michael Nielsen's network.py update_mini_batch/backprop, per sample, as published
-           (neural-networks-and-deep-learning/src/network.py), ported to Python 3 only (xrange -> range).
+           (test/fixtures/sgd/nielsen_network.py: ported to Python 3 only).
   batched  the same math with the mini-batch as a matrix: one backprop per mini-batch.
 
 Data: `--data synthetic` (n random inputs, 80% zeros like MNIST pixels) or `--data digits:PATH` (the
@@ -11,71 +11,26 @@ Run with Debian's /usr/bin/python3 (python3-numpy).
 import argparse
 import gzip
 import json
+import os
 import random
+import sys
 import time
 
 import numpy as np
 
-
-def sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-def sigmoid_prime(z):
-    return sigmoid(z) * (1 - sigmoid(z))
+# Nielsen's network.py, the one transcription the SGD test fixtures are made with as well.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "fixtures", "sgd"))
+from nielsen_network import Network, sigmoid  # noqa: E402
 
 
-class Network(object):
-    # Nielsen's network.py, the parts SGD runs, unchanged but for Python 3.
-    def __init__(self, sizes):
-        self.num_layers = len(sizes)
-        self.sizes = sizes
-        self.biases = [np.random.randn(y, 1) for y in sizes[1:]]
-        self.weights = [np.random.randn(y, x) for x, y in zip(sizes[:-1], sizes[1:])]
-
-    def update_mini_batch(self, mini_batch, eta):
-        nabla_b = [np.zeros(b.shape) for b in self.biases]
-        nabla_w = [np.zeros(w.shape) for w in self.weights]
-        for x, y in mini_batch:
-            delta_nabla_b, delta_nabla_w = self.backprop(x, y)
-            nabla_b = [nb + dnb for nb, dnb in zip(nabla_b, delta_nabla_b)]
-            nabla_w = [nw + dnw for nw, dnw in zip(nabla_w, delta_nabla_w)]
-        self.weights = [w - (eta / len(mini_batch)) * nw for w, nw in zip(self.weights, nabla_w)]
-        self.biases = [b - (eta / len(mini_batch)) * nb for b, nb in zip(self.biases, nabla_b)]
-
-    def backprop(self, x, y):
-        nabla_b = [np.zeros(b.shape) for b in self.biases]
-        nabla_w = [np.zeros(w.shape) for w in self.weights]
-        activation = x
-        activations = [x]
-        zs = []
-        for b, w in zip(self.biases, self.weights):
-            z = np.dot(w, activation) + b
-            zs.append(z)
-            activation = sigmoid(z)
-            activations.append(activation)
-        delta = self.cost_derivative(activations[-1], y) * sigmoid_prime(zs[-1])
-        nabla_b[-1] = delta
-        nabla_w[-1] = np.dot(delta, activations[-2].transpose())
-        for l in range(2, self.num_layers):
-            z = zs[-l]
-            sp = sigmoid_prime(z)
-            delta = np.dot(self.weights[-l + 1].transpose(), delta) * sp
-            nabla_b[-l] = delta
-            nabla_w[-l] = np.dot(delta, activations[-l - 1].transpose())
-        return (nabla_b, nabla_w)
-
-    def cost_derivative(self, output_activations, y):
-        return output_activations - y
-
+class BatchedNetwork(Network):
+    # Nielsen's per-sample loop for one epoch, as his SGD runs it.
     def epoch(self, training_data, mini_batch_size, eta):
         random.shuffle(training_data)
         n = len(training_data)
         for k in range(0, n, mini_batch_size):
             self.update_mini_batch(training_data[k:k + mini_batch_size], eta)
 
-
-class BatchedNetwork(Network):
     # The same math, columns = samples: X (n_in, m), Y (n_out, m).
     def update_mini_batch_matrix(self, X, Y, eta):
         activations = [X]

@@ -1,4 +1,4 @@
-// Tests that drive real outside components (Jupyter's client, nbconvert, numpy, torch, Chromium) need
+// Tests that drive real outside components (Jupyter's client, nbconvert, numpy, Chromium) need
 // them installed; .ci/run installs them from Debian. In CI a missing tool fails the test (a green run
 // must not hide a missing install step); on a developer's machine the test is skipped with the reason.
 import { execFileSync } from "node:child_process";
@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { packageRoot } from "../../src/paths";
 
-/** Debian's python, which has jupyter_client, jupyter_kernel_test, nbclient, numpy and torch. */
+/** Debian's python, which has jupyter_client, jupyter_kernel_test, nbclient and numpy (.ci/run installs them). */
 export const PYTHON = "/usr/bin/python3";
 
 /** Repository root and fixture paths, wherever the compiled test runs from. */
@@ -26,15 +26,15 @@ function hasExecutable(file: string): boolean {
   return fs.existsSync(file);
 }
 
-const checks: { [tool: string]: () => boolean } = {
+// `satisfies`, not a type annotation: keyof then names each tool, so haveTool("nmupy") is a type error.
+const checks = {
   jupyter_client: () => hasPythonModule("jupyter_client"),
   jupyter_kernel_test: () => hasPythonModule("jupyter_kernel_test"),
   nbclient: () => hasPythonModule("nbclient"),
   numpy: () => hasPythonModule("numpy"),
-  torch: () => hasPythonModule("torch"),
   jupyter: () => hasExecutable("/usr/bin/jupyter"),
   chromium: () => hasExecutable("/usr/bin/chromium"),
-};
+} satisfies { [tool: string]: () => boolean };
 
 /**
  * `false` (skip, with a reason printed) when a tool is missing on a developer's machine;

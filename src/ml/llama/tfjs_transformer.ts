@@ -11,6 +11,7 @@
 // Reading results: on WebGPU in Node dataSync() throws; use `await logits.data()`.
 import * as tf from "@tensorflow/tfjs";
 import { checkWeights, headDim, type LlamaWeights, type ModelArgs } from "./args";
+import { precomputeFreqsCis } from "./transformer";
 
 interface LayerTensors {
   attention_norm: tf.Tensor1D;
@@ -38,7 +39,7 @@ export class TfTransformer {
   constructor(params: ModelArgs, weights: LlamaWeights) {
     checkWeights(params, weights);
     this.params = params;
-    const { dim, vocab_size, hidden_dim, max_seq_len, rope_theta } = params;
+    const { dim, vocab_size, hidden_dim, max_seq_len } = params;
     const kvDim = params.n_kv_heads * headDim(params);
     this.tok_embeddings = tf.tensor2d(weights.tok_embeddings, [vocab_size, dim]);
     this.norm = tf.tensor1d(weights.norm);
@@ -54,19 +55,8 @@ export class TfTransformer {
       w2: tf.tensor2d(l.w2, [dim, hidden_dim]),
       w3: tf.tensor2d(l.w3, [hidden_dim, dim]),
     }));
-    // precompute_freqs_cis, as float32 angles (see transformer.ts)
-    const hd = headDim(params);
-    const half = hd / 2;
-    const cos = new Float32Array(max_seq_len * half);
-    const sin = new Float32Array(max_seq_len * half);
-    for (let i = 0; i < half; i++) {
-      const freq = Math.fround(1 / Math.pow(rope_theta, Math.fround((2 * i) / hd)));
-      for (let pos = 0; pos < max_seq_len; pos++) {
-        const angle = Math.fround(pos * freq);
-        cos[pos * half + i] = Math.cos(angle);
-        sin[pos * half + i] = Math.sin(angle);
-      }
-    }
+    const { cos, sin } = precomputeFreqsCis(params);
+    const half = headDim(params) / 2;
     this.cos = tf.tensor2d(cos, [max_seq_len, half]);
     this.sin = tf.tensor2d(sin, [max_seq_len, half]);
   }

@@ -162,6 +162,27 @@ function attentionSimd(
   }
 }
 
+/**
+ * Meta's precompute_freqs_cis as two tables (max_seq_len, head_dim / 2): freqs = 1 / theta^(2i / head_dim);
+ * angle = pos * freqs, both float32 in Meta's code (torch.outer of float32 tensors), so round the same way
+ * before taking cos/sin.
+ */
+export function precomputeFreqsCis(args: ModelArgs): { cos: Float32Array; sin: Float32Array } {
+  const hd = headDim(args);
+  const half = hd / 2;
+  const cos = new Float32Array(args.max_seq_len * half);
+  const sin = new Float32Array(args.max_seq_len * half);
+  for (let i = 0; i < half; i++) {
+    const freq = Math.fround(1 / Math.pow(args.rope_theta, Math.fround((2 * i) / hd)));
+    for (let pos = 0; pos < args.max_seq_len; pos++) {
+      const angle = Math.fround(pos * freq);
+      cos[pos * half + i] = Math.cos(angle);
+      sin[pos * half + i] = Math.sin(angle);
+    }
+  }
+  return { cos, sin };
+}
+
 export class Transformer {
   readonly params: ModelArgs;
   /** The weights (Meta names), as the Transformer reads them. */
@@ -235,19 +256,7 @@ export class Transformer {
     }
     this.scores = new Float64Array(params.max_seq_len);
     this.acc = new Float64Array(this.headDim);
-    // precompute_freqs_cis: freqs = 1 / theta^(2i / head_dim); angle = pos * freqs, both float32 in Meta's
-    // code (torch.outer of float32 tensors), so round the same way before taking cos/sin.
-    const half = this.headDim / 2;
-    this.cos = new Float32Array(params.max_seq_len * half);
-    this.sin = new Float32Array(params.max_seq_len * half);
-    for (let i = 0; i < half; i++) {
-      const freq = Math.fround(1 / Math.pow(params.rope_theta, Math.fround((2 * i) / this.headDim)));
-      for (let pos = 0; pos < params.max_seq_len; pos++) {
-        const angle = Math.fround(pos * freq);
-        this.cos[pos * half + i] = Math.cos(angle);
-        this.sin[pos * half + i] = Math.sin(angle);
-      }
-    }
+    ({ cos: this.cos, sin: this.sin } = precomputeFreqsCis(params));
   }
 
   /**

@@ -11,11 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 import { columnValues, checkPairs, labelOf, type TestPair, type TrainingPair } from "./data";
 import { Network } from "./network";
 import { PythonRandom } from "./random";
-import { displaySink } from "../../display/channel";
-import { Progress } from "../../display/progress";
-import { checkInterrupt } from "../../runtime/interrupt";
-import { losses } from "../plot/losses";
-import { yieldToEventLoop, type EpochResult } from "./live";
+import { Training, type EpochResult } from "./live";
 
 /** A model: a tf.LayersModel (tf.sequential …) or a function from a batch of rows to outputs. */
 export type Model = tf.LayersModel | ((x: tf.Tensor2D) => tf.Tensor);
@@ -73,16 +69,13 @@ export async function fit(model: Model, data: readonly TrainingPair[], options: 
   const ys = data.map(([, y], i) => oneHotRow(y, nOut, `data[${i}]`));
   const random = new PythonRandom(options.seed ?? Math.floor(Math.random() * 0xffffffff));
   const order = Int32Array.from({ length: data.length }, (_, i) => i);
-  const history: FitHistory = { epochs: [] };
-  const rich = displaySink().rich;
-  const plot = (options.plot ?? rich) ? losses([], { title: `fit: ${data.length} samples, batch ${batchSize}` }).show() : undefined;
-  const bar = (options.progress ?? rich) ? new Progress(undefined, { total: epochs * data.length, desc: "samples" }) : undefined;
+  // the same loss plot, progress bar, interrupt check and history as Network.SGD; fit prints nothing
+  const training = new Training({ epochs, n: data.length, nTest: testData?.length, miniBatchSize: batchSize },
+    { onEpoch, plot: options.plot, progress: options.progress, verbose: false }, `fit: ${data.length} samples, batch ${batchSize}`);
   let step = 0;
-  let lastYield = performance.now();
   try {
     for (let epoch = 0; epoch < epochs; epoch++) {
       random.shuffle(order);
-      const start = performance.now();
       let lossSum = 0;
       let batches = 0;
       for (let k = 0; k < data.length; k += batchSize) {
@@ -96,28 +89,16 @@ export async function fit(model: Model, data: readonly TrainingPair[], options: 
         cost.dispose();
         lossSum += value;
         batches++;
-        bar?.update(batch.length);
         await onStep?.({ step: step++, epoch, loss: value });
-        checkInterrupt(); // Stop ends training between steps (src/runtime/interrupt.ts)
-        if (performance.now() - lastYield > 50) {
-          await yieldToEventLoop();
-          lastYield = performance.now();
-        }
+        const turn = training.afterMiniBatch(batch.length); // Stop ends training between steps
+        if (turn !== undefined) await turn;
       }
-      const result: FitEpochResult = { epoch, loss: lossSum / batches, samplesPerSecond: data.length / ((performance.now() - start) / 1000) };
-      if (testData !== undefined) {
-        const correct = evaluateModel(forward, testData, nIn, nOut);
-        Object.assign(result, { correct, total: testData.length, accuracy: correct / testData.length });
-      }
-      history.epochs.push(result);
-      plot?.push({ epoch, loss: result.loss, ...(result.accuracy !== undefined && { accuracy: result.accuracy }) });
-      await onEpoch?.(result);
+      await training.endEpoch(epoch, lossSum / batches, testData !== undefined ? () => evaluateModel(forward, testData, nIn, nOut) : undefined);
     }
   } finally {
-    bar?.close();
-    plot?.flush();
+    training.finish();
   }
-  return history;
+  return training.history;
 }
 
 /** How many test inputs the model classifies right (argmax of its output against the label). */

@@ -67,9 +67,11 @@ export class Training {
   private readonly plot: LossesPlot | undefined;
   private readonly bar: Progress | undefined;
 
-  constructor(readonly shape: TrainingShape, private readonly options: SGDOptions) {
+  /** `title` names the live plot; fit passes its own. */
+  constructor(readonly shape: TrainingShape, private readonly options: SGDOptions,
+    title = `SGD: ${shape.n} samples, mini-batch ${shape.miniBatchSize}`) {
     const rich = displaySink().rich;
-    if (options.plot ?? rich) this.plot = losses([], { title: `SGD: ${shape.n} samples, mini-batch ${shape.miniBatchSize}` }).show();
+    if (options.plot ?? rich) this.plot = losses([], { title }).show();
     if (options.progress ?? rich) this.bar = new Progress(undefined, { total: shape.epochs * shape.n, desc: "samples" });
   }
 

@@ -111,7 +111,8 @@ class TextStream {
   }
 }
 
-function checkOptions(params: ModelArgs, promptTokens: number[][], opts: GenerateOptions): void {
+/** Fails on a bad prompt or option; returns the sampling settings with Meta's defaults filled in. */
+function checkOptions(params: ModelArgs, promptTokens: number[][], opts: GenerateOptions): { temperature: number; topP: number } {
   const bsz = promptTokens.length;
   if (bsz === 0) throw new Error("generate: promptTokens is empty; pass one array of token ids per batch row");
   if (bsz > params.max_batch_size) {
@@ -130,6 +131,7 @@ function checkOptions(params: ModelArgs, promptTokens: number[][], opts: Generat
   if (!(temperature >= 0)) throw new Error(`generate: temperature must be ≥ 0, got ${temperature}`);
   const topP = opts.topP ?? 0.9;
   if (!(topP >= 0 && topP <= 1)) throw new Error(`generate: topP must be in [0, 1], got ${topP}`);
+  return { temperature, topP };
 }
 
 /**
@@ -138,10 +140,8 @@ function checkOptions(params: ModelArgs, promptTokens: number[][], opts: Generat
  */
 export function* generateSteps(model: LogitsModel, vocab: GenerateVocab, promptTokens: number[][], opts: GenerateOptions): Generator<void, GenerateResult> {
   const params = model.params;
-  checkOptions(params, promptTokens, opts);
+  const { temperature, topP } = checkOptions(params, promptTokens, opts);
   const { maxGenLen, logprobs = false, echo = false } = opts;
-  const temperature = opts.temperature ?? 0.6;
-  const topP = opts.topP ?? 0.9;
   const recordK = opts.tokenProbs === true ? 5 : opts.tokenProbs ? (opts.tokenProbs.topK ?? 5) : 0;
   const rng = new Mulberry32(opts.seed ?? Math.floor(Math.random() * 2 ** 32));
   const V = params.vocab_size;

@@ -24,7 +24,7 @@ export interface CellSource {
 const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /** Decodes the "mappings" of a source map v3 (one source: cells map to themselves). */
-export function decodeMappings(mappings: string): Segment[][] {
+function decodeMappings(mappings: string): Segment[][] {
   const lines: Segment[][] = [];
   let sourceLine = 0;
   let sourceColumn = 0;
@@ -63,6 +63,11 @@ function decodeVlq(text: string): number[] {
     shift = 0;
   }
   return values;
+}
+
+/** A compiled cell (or user expression) as formatError reads it: its source and its decoded source map. */
+export function cellSource(source: string, sourceMap: string): CellSource {
+  return { source, lines: decodeMappings((JSON.parse(sourceMap) as { mappings: string }).mappings) };
 }
 
 /** 1-based generated line/column → 1-based cell line, or undefined when unmapped. */

@@ -13,7 +13,7 @@ import type { FromWorker, RunCell, ToWorker, WorkerConfig } from "./messages";
 import type { CompiledExpression } from "../language/protocol";
 import { captureConsole, StreamCoalescer } from "./output";
 import { createImporter } from "./resolve";
-import { decodeMappings, formatError, type CellSource } from "./traceback";
+import { cellSource, formatError, type CellSource } from "./traceback";
 
 if (parentPort === null) throw new Error("tensorbook: runtime/worker.js must run in a worker thread");
 const port = parentPort;
@@ -113,7 +113,7 @@ function backgroundError(what: string, error: unknown): void {
 }
 
 async function run(message: RunCell): Promise<ExecuteOutcome> {
-  cells.set(message.fileName, { source: message.source, lines: decodeMappings((JSON.parse(message.sourceMap) as { mappings: string }).mappings) });
+  cells.set(message.fileName, cellSource(message.source, message.sourceMap));
   let cellFunction: (services: object) => Promise<{ value: unknown } | undefined>;
   try {
     cellFunction = vm.runInThisContext(message.js, { filename: message.fileName, displayErrors: false }) as typeof cellFunction;
@@ -137,7 +137,7 @@ async function evaluateUserExpressions(expressions: { [name: string]: CompiledEx
   const results: { [name: string]: UserExpressionResult } = {};
   for (const [name, expression] of Object.entries(expressions)) {
     const fileName = `user_expressions[${name}]`;
-    cells.set(fileName, { source: expression.source, lines: decodeMappings((JSON.parse(expression.sourceMap) as { mappings: string }).mappings) });
+    cells.set(fileName, cellSource(expression.source, expression.sourceMap));
     try {
       const run = vm.runInThisContext(expression.js, { filename: fileName }) as (services: object) => Promise<{ value: unknown } | undefined>;
       const boxed = await run(services);

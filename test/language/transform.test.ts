@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import * as vm from "node:vm";
 import { describe, it } from "node:test";
 import { compileCell, isNoCheck } from "../../src/language/transform";
-import { decodeMappings, originalLine } from "../../src/runtime/traceback";
+import { cellSource, originalLine } from "../../src/runtime/traceback";
 
 /** Runs a compiled cell in a fresh context whose globalThis we can read back. */
 async function runCell(code: string, imports: { [spec: string]: unknown } = {}): Promise<{ globals: { [k: string]: unknown }; value: unknown }> {
@@ -48,7 +48,7 @@ describe("compileCell", () => {
   it("the source map sends each generated statement back to its cell line", () => {
     const code = `const a = 1;\n\nfunction g() {\n  return a;\n}\nconst b = g();\nb`;
     const { js, sourceMap } = compileCell(code, "c");
-    const cell = { source: code, lines: decodeMappings((JSON.parse(sourceMap) as { mappings: string }).mappings) };
+    const cell = cellSource(code, sourceMap);
     const generated = js.split("\n");
     const lineOf = (needle: string): number | undefined => {
       const index = generated.findIndex((l) => l.includes(needle));

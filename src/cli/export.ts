@@ -2,7 +2,7 @@
 // offline HTML page (src/export/html.ts). The notebook is only read; the page is written atomically.
 import * as path from "node:path";
 import { exportHtml, titleFromPath } from "../export/html";
-import { NotebookFormatError, readNotebook } from "../notebook/read";
+import { readNotebook } from "../notebook/read";
 
 const USAGE = `usage: tensorbook export NOTEBOOK.ipynb --html OUT.html [--title TITLE]
 
@@ -39,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     const fallbackTitle = typeof notebook.metadata.title === "string" ? undefined : titleFromPath(input);
     exportHtml(notebook, { title: title ?? fallbackTitle, out: html });
   } catch (err) {
-    console.error(err instanceof NotebookFormatError ? `tensorbook export: ${err.message}` : `tensorbook export: ${(err as Error).message}`);
+    console.error(`tensorbook export: ${(err as Error).message}`);
     return 1;
   }
   console.error(`tensorbook export: wrote ${html}`);

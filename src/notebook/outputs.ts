@@ -42,12 +42,8 @@ export class NotebookOutputs {
       case "update_display_data":
         return this.updateDisplay(out.transient.display_id, out.data, out.metadata);
       case "clear_output":
-        if (out.wait) {
-          this.clearBeforeNext = true;
-        } else {
-          this.current().outputs = [];
-          this.forgetDisplays(this.current());
-        }
+        if (out.wait) this.clearBeforeNext = true;
+        else this.clearNow();
         return;
     }
   }

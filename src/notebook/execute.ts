@@ -4,7 +4,7 @@
 // the Engine is the same one the kernel drives, so the outputs are the ones the kernel would send.
 import type { CellError, CellOutput, Engine, ExecuteOutcome } from "../runtime/engine";
 import type { MimeBundle } from "../display/mime";
-import { joinText, type CodeCell, type Notebook } from "./nbformat";
+import { joinText, type Notebook } from "./nbformat";
 import { NotebookOutputs } from "./outputs";
 
 export interface CellStart {
@@ -76,7 +76,7 @@ export async function executeNotebook(nb: Notebook, engine: Engine, options: Run
     outputs.startCell(cell, executionCount);
 
     const began = process.hrtime.bigint();
-    const ended = await runCell(engine, cell, start, outputs, reporter, options);
+    const ended = await runCell(engine, start, outputs, reporter, options);
     const seconds = Number(process.hrtime.bigint() - began) / 1e9;
     result.executed += 1;
 
@@ -108,12 +108,12 @@ interface CellEnded {
 
 async function runCell(
   engine: Engine,
-  cell: CodeCell,
   start: CellStart,
   outputs: NotebookOutputs,
   reporter: RunReporter,
   options: RunOptions,
 ): Promise<CellEnded> {
+  const graceMs = options.interruptGraceMs ?? 10_000;
   let stop: CellEnded["stop"];
   let finished = false;
   let giveUp: () => void = () => {};
@@ -123,7 +123,7 @@ async function runCell(
     if (finished || stop !== undefined) return;
     stop = why;
     engine.interrupt();
-    grace = setTimeout(giveUp, options.interruptGraceMs ?? 10_000);
+    grace = setTimeout(giveUp, graceMs);
   };
   const onAbort = (): void => interrupt("interrupted");
   options.signal?.addEventListener("abort", onAbort);
@@ -144,7 +144,7 @@ async function runCell(
   let outcome: ExecuteOutcome | undefined;
   try {
     outcome = await Promise.race([
-      engine.execute(joinText(cell.source), options_, io).catch((err: unknown): ExecuteOutcome => engineFailure(err)),
+      engine.execute(start.source, options_, io).catch((err: unknown): ExecuteOutcome => engineFailure(err)),
       gaveUp,
     ]);
   } finally {
@@ -159,7 +159,7 @@ async function runCell(
     outputs.add({ type: "stream", name: "stderr", text: `tensorbook run: the cell ran past --timeout ${options.timeoutS} s and was interrupted\n` });
   }
   if (outcome === undefined) {
-    const evalue = `the cell did not stop within ${(options.interruptGraceMs ?? 10_000) / 1000} s of being interrupted`;
+    const evalue = `the cell did not stop within ${graceMs / 1000} s of being interrupted`;
     outputs.error({ ename: "InterruptError", evalue, traceback: [`InterruptError: ${evalue}`] });
     return { stop: stop ?? "interrupted" };
   }

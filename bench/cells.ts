@@ -13,6 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { createEngine } from "../src/runtime/index";
 import type { Engine } from "../src/runtime/engine";
+import { median, percentile } from "./stats";
 
 interface Peer {
   name: string;
@@ -161,11 +162,6 @@ async function measure(peer: Peer): Promise<Figures> {
   return { firstMs, firstCpuMs, trivial, fifty, completion };
 }
 
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-}
-
 /** One peer, measured in this process (a child of the bench: each peer starts as cold as the other). */
 async function measureOnly(name: string, cwd: string): Promise<void> {
   const tslabDir = arg("--tslab");
@@ -194,12 +190,12 @@ async function main(): Promise<void> {
   const rows: [string, (f: Figures) => number][] = [
     ["first result after start (ms)", (f) => f.firstMs],
     ["  CPU time to it, all threads (ms)", (f) => f.firstCpuMs],
-    ["trivial checked cell p50 (ms)", (f) => quantile(f.trivial, 0.5)],
-    ["trivial checked cell p95 (ms)", (f) => quantile(f.trivial, 0.95)],
-    ["50-line checked cell p50 (ms)", (f) => quantile(f.fifty, 0.5)],
-    ["50-line checked cell p95 (ms)", (f) => quantile(f.fifty, 0.95)],
-    ["completion p50 (ms)", (f) => quantile(f.completion, 0.5)],
-    ["completion p95 (ms)", (f) => quantile(f.completion, 0.95)],
+    ["trivial checked cell p50 (ms)", (f) => median(f.trivial)],
+    ["trivial checked cell p95 (ms)", (f) => percentile(f.trivial, 95)],
+    ["50-line checked cell p50 (ms)", (f) => median(f.fifty)],
+    ["50-line checked cell p95 (ms)", (f) => percentile(f.fifty, 95)],
+    ["completion p50 (ms)", (f) => median(f.completion)],
+    ["completion p95 (ms)", (f) => percentile(f.completion, 95)],
   ];
   console.log(["figure".padEnd(36), ...results.map(([name]) => name.padStart(14)), results.length > 1 ? "ratio".padStart(8) : ""].join(""));
   for (const [label, pick] of rows) {

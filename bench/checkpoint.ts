@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { packageRoot } from "../src/paths";
+import { median } from "./stats";
 
 const PYTHON = "/usr/bin/python3";
 
@@ -18,12 +19,6 @@ interface Figure {
   seconds: number;
   peak_bytes: number;
   bytes: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Peak resident bytes of this process so far, and now. */

@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { generateSync } from "../src/ml/llama/generate";
 import { Llama } from "../src/ml/llama/model";
 import { packageRoot } from "../src/paths";
+import { median } from "./stats";
 
 const argv = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {
@@ -27,10 +28,6 @@ const batches = [1, 8];
 const RUNC_O3 = 4050;
 const RUNC_NATIVE = "9,800–12,100";
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const fmt = (x: number): string => x.toLocaleString("en-US", { maximumFractionDigits: 0 });
 
 interface Rates {

@@ -12,6 +12,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { packageRoot } from "../src/paths";
+import { median, percentile } from "./stats";
 
 const PYTHON = "/usr/bin/python3";
 const root = path.join(__dirname, ".."); // the build folder (dist/, dist-kernel/)
@@ -48,14 +49,6 @@ const peers: Peer[] = [
 const tslab = which("tslab");
 if (tslab !== undefined) peers.push({ name: "tslab", argv: [tslab, "kernel", "--config-path", "{connection_file}"], code: "1" });
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const percentile = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-};
 
 interface Figures {
   startup: number;

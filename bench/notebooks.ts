@@ -16,6 +16,7 @@ import { packageRoot } from "../src/paths";
 import { fromPercent } from "../src/notebook/percent";
 import { writeNotebook } from "../src/notebook/write";
 import type { Notebook } from "../src/notebook/nbformat";
+import { median } from "./stats";
 
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(name);
@@ -39,7 +40,6 @@ function seconds(command: string, args: string[], cwd: string): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function twin(name: string, cells: number, ts: string, py: string): { ts: string; py: string } {
   const tsNb = fromPercent(Array.from({ length: cells }, (_, i) => `// %%\n${ts.replaceAll("$i", String(i))}`).join("\n"), name);

@@ -13,14 +13,9 @@ import { setDisplaySink } from "../src/display/channel";
 import { plotlyBundle, scriptSafe } from "../src/export/html";
 import { plot, renderFigure, type Figure } from "../src/ml/plot";
 import { Browser } from "../test/export/chromium";
+import { median } from "./stats";
 
 const RUNS = Number(process.argv[2] ?? 7);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 const vocab = ["\u2581Once", "\u2581upon", "\u2581a", "\u2581time", ",", "\u2581there", "\u2581was", "\u2581Lily"];
 const figures: { name: string; figure: Figure }[] = [

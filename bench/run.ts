@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 const benches = fs.readdirSync(__dirname)
-  .filter((file) => file.endsWith(".js") && file !== "run.js")
+  .filter((file) => file.endsWith(".js") && file !== "run.js" && file !== "stats.js") // stats.js: shared helpers
   .map((file) => file.slice(0, -".js".length))
   .sort();
 

@@ -14,6 +14,7 @@ import { packageRoot } from "../src/paths";
 import { Network, fit, nielsenSequential, type TrainingPair } from "../src/ml/sgd";
 import { datasets, digitsPath } from "../src/ml/datasets";
 import { selectBackend } from "../src/ml/backend";
+import { median } from "./stats";
 
 const RUNS = Number(process.argv[2] ?? 5);
 const PYTHON = "/usr/bin/python3";
@@ -23,12 +24,6 @@ interface NumpyFigures {
   nielsen: number[];
   batched: number[];
   nielsen_samples: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** n samples of [n_in, 1] with 80% zeros (the pixel statistics of MNIST) and random one-hot targets. */

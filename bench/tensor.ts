@@ -14,6 +14,7 @@ import * as tf from "@tensorflow/tfjs";
 import { selectBackend, parseBackendName } from "../src/ml/backend";
 import { installOpErrors } from "../src/ml/tensor/errors";
 import { packageRoot } from "../src/paths";
+import { median } from "./stats";
 
 const PYTHON = "/usr/bin/python3";
 
@@ -25,11 +26,6 @@ function arg(name: string): string | undefined {
 const RUNS = Number(arg("--runs") ?? 7);
 const BACKENDS = (arg("--backends") ?? "wasm,cpu").split(",").map((b) => parseBackendName(b, "--backends"));
 const QUICK = process.argv.includes("--quick");
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 /** Seconds per call of `op`, one entry per run; `op` returns a tensor that is read back and freed. */
 async function timedRuns(op: () => tf.Tensor, runs: number, minSeconds = 0.05): Promise<number[]> {

@@ -30,7 +30,8 @@ interface HfConfig {
   model_type?: string;
 }
 
-function readJson<T>(file: string): T {
+/** A JSON file (config.json, params.json, a shard index); a parse error names the file. */
+export function readJson<T>(file: string): T {
   try {
     return JSON.parse(fs.readFileSync(file, "utf8")) as T;
   } catch (e) {

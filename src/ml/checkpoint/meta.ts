@@ -6,10 +6,10 @@
 //   ParallelEmbedding (tok_embeddings, Llama 1/2): a block of the embedding dim            → cat dim 1
 //   VocabParallelEmbedding (Llama 3): a block of the vocabulary                              → cat dim 0
 //   RMSNorm weights and rope.freqs are replicated                                          → shard 0
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { CheckpointParts, LlamaParams, TensorEntry } from "./checkpoint";
 import { TypedArray } from "./dtypes";
+import { readJson } from "./hf";
 
 export function isMetaFolder(files: string[]): boolean {
   return files.includes("params.json");
@@ -17,13 +17,7 @@ export function isMetaFolder(files: string[]): boolean {
 
 /** Reads params.json and every shard, merging them when there is more than one. */
 export function readMetaFolder(dir: string, files: string[], readFile: (file: string) => CheckpointParts): CheckpointParts {
-  const paramsFile = path.join(dir, "params.json");
-  let raw: { [k: string]: unknown };
-  try {
-    raw = JSON.parse(fs.readFileSync(paramsFile, "utf8")) as typeof raw;
-  } catch (e) {
-    throw new Error(`${paramsFile}: not valid JSON: ${(e as Error).message}`);
-  }
+  const raw = readJson<{ [k: string]: unknown }>(path.join(dir, "params.json"));
   const shardFiles = files.filter((f) => f.endsWith(".pth")).sort();
   if (shardFiles.length === 0) {
     throw new Error(`${dir}: no checkpoint found: params.json is there but no *.pth (Meta's loader globs "*.pth", e.g. consolidated.00.pth); the folder holds: ${files.join(", ")}`);

@@ -82,6 +82,14 @@ export function labelOf(y: tf.Tensor | number, size: number, where: string): num
   return best;
 }
 
+/** A training target's values: a one-hot column as it is, or a number label as its one-hot column. */
+export function targetValues(y: tf.Tensor | number, size: number, where: string): Float32Array {
+  if (typeof y !== "number") return columnValues(y, size, `${where} y`);
+  const oneHot = new Float32Array(size);
+  oneHot[labelOf(y, size, where)] = 1;
+  return oneHot;
+}
+
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return `an array of length ${value.length}`;

@@ -8,7 +8,7 @@
 // Data stays in Nielsen's shapes (columns [n_in, 1]); fit stacks a mini-batch into rows [m, n_in], the
 // layout tf.layers expect.
 import * as tf from "@tensorflow/tfjs";
-import { columnValues, checkPairs, labelOf, type TestPair, type TrainingPair } from "./data";
+import { columnValues, checkPairs, labelOf, targetValues, type TestPair, type TrainingPair } from "./data";
 import { Network } from "./network";
 import { PythonRandom } from "./random";
 import { Training, type EpochResult } from "./live";
@@ -66,7 +66,7 @@ export async function fit(model: Model, data: readonly TrainingPair[], options: 
   const nIn = data[0][0].size;
   const nOut = typeof data[0][1] === "number" ? outputSize(forward, nIn) : (data[0][1] as tf.Tensor).size;
   const xs = data.map(([x], i) => columnValues(x, nIn, `data[${i}] x`));
-  const ys = data.map(([, y], i) => oneHotRow(y, nOut, `data[${i}]`));
+  const ys = data.map(([, y], i) => targetValues(y, nOut, `data[${i}]`));
   const random = new PythonRandom(options.seed ?? Math.floor(Math.random() * 0xffffffff));
   const order = Int32Array.from({ length: data.length }, (_, i) => i);
   // the same loss plot, progress bar, interrupt check and history as Network.SGD; fit prints nothing
@@ -136,13 +136,6 @@ function gather(rows: Float32Array[], indices: Int32Array, width: number): Float
   const out = new Float32Array(indices.length * width);
   indices.forEach((i, s) => out.set(rows[i], s * width));
   return out;
-}
-
-function oneHotRow(y: tf.Tensor | number, nOut: number, where: string): Float32Array {
-  if (typeof y !== "number") return columnValues(y, nOut, `${where} y`);
-  const row = new Float32Array(nOut);
-  row[labelOf(y, nOut, where)] = 1;
-  return row;
 }
 
 function outputSize(forward: (x: tf.Tensor2D) => tf.Tensor, nIn: number): number {

@@ -9,7 +9,7 @@
 // The parameters a cell sees are tf.Variables; the typed-array trainer keeps float32 master copies and
 // writes them back into the variables whenever a cell can look (after a step, each epoch, on interrupt).
 import * as tf from "@tensorflow/tfjs";
-import { columnValues, checkPairs, labelOf, prefetchValues, tensorValues, type TestPair, type TrainingPair } from "./data";
+import { columnValues, checkPairs, labelOf, prefetchValues, targetValues, tensorValues, type TestPair, type TrainingPair } from "./data";
 import { argmax, quadraticCost, sumNablas, type FlatParameters } from "./kernels";
 import { BatchedTrainer } from "./trainer";
 import { NumpyRandomState, PythonRandom } from "./random";
@@ -294,12 +294,7 @@ export class Network {
     const nIn = this.sizes[0];
     const nOut = this.sizes[this.numLayers - 1];
     const xs = data.map(([x], i) => columnValues(x, nIn, `${name}[${i}] x`));
-    const ys = data.map(([, y], i) => {
-      if (typeof y !== "number") return columnValues(y, nOut, `${name}[${i}] y`);
-      const oneHot = new Float32Array(nOut); // a number label is taken as its one-hot column
-      oneHot[labelOf(y, nOut, `${name}[${i}]`)] = 1;
-      return oneHot;
-    });
+    const ys = data.map(([, y], i) => targetValues(y, nOut, `${name}[${i}]`));
     return { xs, ys };
   }
 

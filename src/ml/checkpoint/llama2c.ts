@@ -80,12 +80,15 @@ function layout(h: Header): [string | null, number[]][] {
 
 const elements = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 
+/** The file size a header implies: the header, then every tensor of the layout as float32. */
+const impliedSize = (h: Header, items = layout(h)): number => h.headerBytes + 4 * items.reduce((n, [, s]) => n + elements(s), 0);
+
 /** Is this file a llama2.c model? (magic, or a version-0 header whose implied size is the file's size) */
 export function isLlama2c(source: FileSource): boolean {
   const h = readHeader(source);
   if (!h) return false;
   if (h.version === 1) return true;
-  return plausible(h) && h.headerBytes + 4 * layout(h).reduce((n, [, s]) => n + elements(s), 0) === source.size;
+  return plausible(h) && impliedSize(h) === source.size;
 }
 
 /** A header whose numbers could be a llama2.c model's (for a clear size error on a truncated one). */
@@ -98,7 +101,7 @@ export function readLlama2c(source: FileSource): CheckpointParts {
   const h = readHeader(source);
   if (!h || !plausible(h)) throw new CheckpointError(source.path, "llama2.c header", 0, "not a llama2.c model (implausible header)");
   const items = layout(h);
-  const expected = h.headerBytes + 4 * items.reduce((n, [, s]) => n + elements(s), 0);
+  const expected = impliedSize(h, items);
   if (expected !== source.size) {
     throw new CheckpointError(source.path, "llama2.c tensors", Math.min(expected, source.size),
       `the header (dim ${h.dim}, hidden_dim ${h.hidden_dim}, n_layers ${h.n_layers}, n_heads ${h.n_heads}, n_kv_heads ${h.n_kv_heads}, vocab_size ${h.vocab_size}, seq_len ${h.seq_len}, ${h.shared ? "shared" : "separate"} classifier) implies ${expected} bytes, the file has ${source.size}`);

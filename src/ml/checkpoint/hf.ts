@@ -109,8 +109,11 @@ export function readHfFolder(dir: string, files: string[], readFile: (file: stri
     if (!m) continue;
     const meta = LAYER_NAMES[m[2]];
     if (!meta) {
-      if (!m[2].endsWith("rotary_emb.inv_freq")) warnings.push(`${dir}: "${name}" has no Meta name; kept as it is`);
-      if (!m[2].endsWith("rotary_emb.inv_freq")) entries.set(name, e);
+      // rotary_emb.inv_freq (older transformers saved it) is recomputed from rope_theta: dropped
+      if (!m[2].endsWith("rotary_emb.inv_freq")) {
+        warnings.push(`${dir}: "${name}" has no Meta name; kept as it is`);
+        entries.set(name, e);
+      }
       continue;
     }
     const fixed = m[2].startsWith("self_attn.q_proj") ? unpermute(e, nHeads) : m[2].startsWith("self_attn.k_proj") ? unpermute(e, nKvHeads) : e;

@@ -7,6 +7,7 @@
 // never goes stale. On the cpu backend dataSync() returns the tensor's own array (no copy); on wasm it is
 // a copy, so a dataset is held twice while its tensors live.
 import type * as tf from "@tensorflow/tfjs";
+import { argmax } from "./kernels";
 
 /** A training sample: x of shape [n_in, 1], y one-hot of shape [n_out, 1]. */
 export type TrainingPair = [x: tf.Tensor, y: tf.Tensor];
@@ -76,10 +77,7 @@ export function labelOf(y: tf.Tensor | number, size: number, where: string): num
     if (!Number.isInteger(y) || y < 0 || y >= size) throw new RangeError(`${where} label ${y} is not an integer in [0, ${size})`);
     return y;
   }
-  const values = columnValues(y, size, where);
-  let best = 0;
-  for (let k = 1; k < size; k++) if (values[k] > values[best]) best = k;
-  return best;
+  return argmax(columnValues(y, size, where), 0, size);
 }
 
 /** A training target's values: a one-hot column as it is, or a number label as its one-hot column. */

@@ -11,7 +11,7 @@
 // give. notebooks/src/*.ts are the sources of notebooks/*.ipynb (test/notebooks/build.ts turns one into the
 // other; a test checks that they agree).
 import * as crypto from "node:crypto";
-import { KERNELSPEC, languageInfo } from "./metadata";
+import { setTensorbookMetadata } from "./metadata";
 import type { Cell, Notebook } from "./nbformat";
 
 const MARKER = /^\/\/ %%(?:\s+\[(markdown|md|raw)\])?\s*$/;
@@ -45,12 +45,9 @@ export function fromPercent(text: string, name: string): Notebook {
     }
   }
   flush();
-  return {
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: { kernelspec: { ...KERNELSPEC }, language_info: languageInfo() },
-    cells,
-  };
+  const nb: Notebook = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells };
+  setTensorbookMetadata(nb);
+  return nb;
 }
 
 /** nbformat 4.5 cell ids: [a-zA-Z0-9-_]{1,64}; derived from the notebook name and position. */

@@ -7,6 +7,7 @@
 import * as path from "node:path";
 import type { Engine, CellOutput } from "../runtime/engine";
 import type { MimeBundle } from "../display/mime";
+import { stripAnsi } from "../export/ansi";
 import {
   executeNotebook, foreignLanguage, readNotebook, setTensorbookMetadata, writeNotebook, NotebookFormatError,
   type CellEnd, type CellStart, type Notebook, type RunReporter, type RunResult,
@@ -225,7 +226,7 @@ const terminal = new (class implements RunReporter {
 
   private line(text: string): void {
     // Tracebacks carry ANSI colours (as IPython's do); a log file or CI page gets them without.
-    if (!this.tty) text = text.replace(/\x1b\[[0-9;]*m/g, "");
+    if (!this.tty) text = stripAnsi(text);
     process.stderr.write((this.atLineStart ? "" : "\n") + text + "\n");
     this.atLineStart = true;
   }

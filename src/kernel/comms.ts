@@ -34,14 +34,6 @@ export class CommRegistry {
     this.targets.set(targetName, target);
   }
 
-  unregisterTarget(targetName: string): void {
-    this.targets.delete(targetName);
-  }
-
-  hasTarget(targetName: string): boolean {
-    return this.targets.has(targetName);
-  }
-
   /** comm_info_reply's comms: {comm_id: {target_name}}, only those of `targetName` when given. */
   info(targetName?: string): { [commId: string]: { target_name: string } } {
     const comms: { [commId: string]: { target_name: string } } = {};

@@ -4,7 +4,7 @@
 // an "import" condition, or "type": "module") are loaded by a real dynamic import() from this module
 // file, since a vm script has no module loader. Relative .ts files next to the notebook are compiled.
 import * as fs from "node:fs";
-import { createRequire } from "node:module";
+import { builtinModules, createRequire } from "node:module";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { packageRoot } from "../paths";
@@ -38,12 +38,11 @@ export function createImporter(cwd: string): Importer {
   /** The file `spec` names, or undefined when only an ESM resolution can find it. */
   function resolveFile(spec: string): string | undefined {
     if (spec === "tslab") return tslab;
-    const errors: string[] = [];
     for (const req of [fromNotebook, fromTensorbook]) {
       try {
         return req.resolve(spec);
-      } catch (e) {
-        errors.push((e as NodeJS.ErrnoException).code ?? String(e));
+      } catch {
+        // not found from there: try the next base
       }
     }
     if (spec === "tensorbook") return ownIndex;
@@ -84,7 +83,7 @@ export function createImporter(cwd: string): Importer {
 }
 
 function isBuiltin(spec: string): boolean {
-  return (require("node:module") as { builtinModules: string[] }).builtinModules.includes(spec);
+  return builtinModules.includes(spec);
 }
 
 function isEsm(file: string): boolean {

@@ -2,7 +2,7 @@
 // reads like Node's REPL (util.inspect); rich types come from the value itself: a
 // `[Symbol.for("Jupyter.display")]()` method (mime.ts), or a tfjs tensor (tensor.ts, the tensor room's).
 import * as util from "node:util";
-import { isDisplayable, type MimeBundle } from "./mime";
+import { isDisplayable, JUPYTER_DISPLAY, type MimeBundle } from "./mime";
 import { isTensorLike, tensorBundle } from "./tensor";
 
 /** Like Node's REPL, but without colours: the text is stored in .ipynb files and diffed. */
@@ -14,8 +14,7 @@ export function formatValue(value: unknown): MimeBundle {
   if (isDisplayable(value)) {
     // A broken repr must not lose the value: fall back to text/plain and say why (issue 3: errors say what).
     try {
-      const bundle = value[Symbol.for("Jupyter.display") as keyof typeof value] as unknown as () => MimeBundle;
-      const rich = bundle.call(value);
+      const rich = value[JUPYTER_DISPLAY]();
       return { "text/plain": inspectPlain(value), ...rich };
     } catch (e) {
       return { "text/plain": `${inspectPlain(value)}\n[Symbol.for("Jupyter.display")] threw: ${String(e)}` };

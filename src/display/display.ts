@@ -36,7 +36,8 @@ export interface DisplayFunction {
   bundle(data: MimeBundle, metadata?: { [key: string]: unknown }): DisplayHandle;
 }
 
-function base64(bytes: Uint8Array | string): string {
+/** Image bytes as a bundle carries them; text is taken as base64 already. */
+export function base64(bytes: Uint8Array | string): string {
   return typeof bytes === "string" ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 }
 

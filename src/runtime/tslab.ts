@@ -3,6 +3,7 @@
 // tensorbook's display sink (display/channel.ts).
 import { randomUUID } from "node:crypto";
 import { displaySink } from "../display/channel";
+import { base64, singleMime } from "../display/display";
 import type { MimeBundle } from "../display/mime";
 
 /** tslab's Display: one method per MIME type. */
@@ -20,10 +21,6 @@ export interface Display {
   raw(contentType: string, b: string | Uint8Array): void;
 }
 
-function toData(b: string | Uint8Array): string {
-  return typeof b === "string" ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64");
-}
-
 const PLAIN: { [mime: string]: string } = {
   "application/javascript": "<JavaScript output>", "text/html": "<HTML output>", "image/svg+xml": "<SVG image>",
   "image/png": "<PNG image>", "image/jpeg": "<JPEG image>", "image/gif": "<GIF image>", "application/pdf": "<PDF document>",
@@ -32,8 +29,7 @@ const PLAIN: { [mime: string]: string } = {
 /** A Display whose every call sends `send(bundle)`. */
 function makeDisplay(send: (data: MimeBundle) => void): Display {
   const raw = (contentType: string, b: string | Uint8Array): void => {
-    const data = toData(b);
-    send(contentType === "text/plain" ? { "text/plain": data } : { [contentType]: data, "text/plain": PLAIN[contentType] ?? (typeof b === "string" ? b : `<${contentType}>`) });
+    send(singleMime(contentType, base64(b), PLAIN[contentType] ?? (typeof b === "string" ? b : `<${contentType}>`)));
   };
   return {
     javascript: (s) => raw("application/javascript", s),

@@ -13,6 +13,7 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import { JUPYTER_DISPLAY, type MimeBundle } from "../display/mime";
+import { escapeHtml } from "../export/markdown";
 import { packageRoot } from "../paths";
 
 /** tensorbook's names for the candidates, best first. */
@@ -300,8 +301,6 @@ export function formatDevice(info: DeviceInfo): string {
   lines.push(`tfjs: ${info.tfjsVersion}`, "tried, best first:", formatAttempts(info.attempts));
   return lines.join("\n");
 }
-
-const escapeHtml = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c] ?? c);
 
 function deviceHtml(info: DeviceInfo): string {
   const rows = info.attempts.map((a) => `<tr><td>${a.status === "selected" ? "✔" : a.status === "skipped" ? "✘" : "·"}</td><td><code>${a.id}</code></td>` +

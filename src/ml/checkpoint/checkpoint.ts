@@ -3,7 +3,7 @@
 // merging Meta shards and undoing Hugging Face's rotary permutation are entries that read other entries.
 import type * as tf from "@tensorflow/tfjs";
 import { DType, TypedArray, fromBytes, itemSize, toFloat32, toInt32 } from "./dtypes";
-import { CheckpointError, FileSource } from "./source";
+import { FileSource, namingFile } from "./source";
 
 /** What `info(name)` tells without reading data. */
 export interface TensorInfo {
@@ -104,9 +104,7 @@ export class Checkpoint {
     try {
       data = e.read();
     } catch (err) {
-      // readers name the file in their errors; anything else met a corrupt file in an unforeseen way
-      if (err instanceof CheckpointError || (err instanceof Error && err.message.includes(this.path))) throw err;
-      throw new CheckpointError(this.path, `tensor "${name}"`, null, `unreadable (corrupt file?): ${(err as Error).message}`);
+      throw namingFile(err, this.path, `tensor "${name}"`);
     }
     return { data, shape: [...e.shape], dtype: e.dtype };
   }

@@ -11,7 +11,7 @@ import { isHfFolder, readHfFolder } from "./hf";
 import { isMetaFolder, readMetaFolder } from "./meta";
 import { hasLlama2cHeader, isLlama2c, readLlama2c } from "./llama2c";
 import { isSafetensors, readSafetensors } from "./safetensors";
-import { CheckpointError, FileSource } from "./source";
+import { CheckpointError, FileSource, namingFile } from "./source";
 import { readTorchLegacy, readTorchZip } from "./torch";
 import { isZip } from "./zip";
 
@@ -40,9 +40,7 @@ export function readFile(file: string): CheckpointParts {
       `not a checkpoint this reader knows (looked for a zip "PK\\3\\4" of torch.save, a pickle of legacy torch.save, a safetensors header, a llama2.c header); it starts with ${hex(head)}`);
   } catch (e) {
     source.close();
-    // a reader's own errors name the file; anything else is a bug meeting a corrupt file: name it too
-    if (e instanceof CheckpointError || (e instanceof Error && e.message.includes(file))) throw e;
-    throw new CheckpointError(file, "contents", null, `unreadable (corrupt file?): ${(e as Error).name}: ${(e as Error).message}`);
+    throw namingFile(e, file, "contents");
   }
 }
 

@@ -11,6 +11,17 @@ export class CheckpointError extends Error {
   }
 }
 
+/**
+ * What to throw when reading `file` failed: a reader's own errors name the file already and pass as they
+ * are; anything else is a bug meeting a corrupt file in an unforeseen way, so it becomes a CheckpointError
+ * that names the file and the `part` being read.
+ */
+export function namingFile(e: unknown, file: string, part: string): Error {
+  if (e instanceof CheckpointError || (e instanceof Error && e.message.includes(file))) return e;
+  const err = e instanceof Error ? e : new Error(String(e));
+  return new CheckpointError(file, part, null, `unreadable (corrupt file?): ${err.name}: ${err.message}`);
+}
+
 /** An open file read with positioned reads (fs.readSync at an offset; no whole-file reads). */
 export class FileSource {
   readonly size: number;

@@ -3,22 +3,14 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { packageRoot, packageVersion } from "../paths";
-import { userDataDir } from "./install";
+import { dependencyVersion, packageRoot, packageVersion } from "../paths";
+import { onPath, userDataDir } from "./install";
 
 const WIDTH = 29;
 
 interface Report {
   lines: string[];
   missing: string[];
-}
-
-function dependencyVersion(name: string): string | undefined {
-  try {
-    return (JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`, { paths: [packageRoot()] }), "utf8")) as { version: string }).version;
-  } catch {
-    return undefined;
-  }
 }
 
 function versions(report: Report): void {
@@ -80,14 +72,6 @@ function kernelspec(report: Report): void {
     report.lines.push(`    argv: ${JSON.stringify(spec.argv)}`);
     if (broken.length > 0) report.missing.push(`a working kernelspec in ${spec.dir}: run \`npx tensorbook install\` again from this checkout`);
   }
-}
-
-function onPath(command: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
-    const file = path.join(dir, command);
-    if (dir !== "" && fs.existsSync(file)) return file;
-  }
-  return undefined;
 }
 
 function jupyter(report: Report): void {

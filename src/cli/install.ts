@@ -25,14 +25,21 @@ export function userDataDir(): string {
   return path.join(process.env.XDG_DATA_HOME || path.join(home, ".local", "share"), "jupyter");
 }
 
+/** The first `command` in a PATH folder, as the shell would run it; undefined when there is none. */
+export function onPath(command: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+    const file = path.join(dir, command);
+    if (dir !== "" && fs.existsSync(file)) return file;
+  }
+  return undefined;
+}
+
 /** sys.prefix of the Python that runs Jupyter, without running it: a venv/conda env, else jupyter's own prefix. */
 export function sysPrefix(): string {
   const env = process.env.VIRTUAL_ENV ?? process.env.CONDA_PREFIX;
   if (env) return env;
-  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
-    const jupyter = path.join(dir, "jupyter");
-    if (dir !== "" && fs.existsSync(jupyter)) return path.dirname(path.dirname(fs.realpathSync(jupyter)));
-  }
+  const jupyter = onPath("jupyter");
+  if (jupyter !== undefined) return path.dirname(path.dirname(fs.realpathSync(jupyter)));
   throw new Error("--sys-prefix: no VIRTUAL_ENV or CONDA_PREFIX is set and no `jupyter` is on PATH; use --user or --prefix DIR");
 }
 

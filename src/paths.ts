@@ -20,3 +20,12 @@ export function packageRoot(): string {
 export function packageVersion(): string {
   return (JSON.parse(fs.readFileSync(path.join(packageRoot(), "package.json"), "utf8")) as { version: string }).version;
 }
+
+/** The version of npm package `name` as installed beside tensorbook; undefined when it is not installed. */
+export function dependencyVersion(name: string): string | undefined {
+  try {
+    return (JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`, { paths: [packageRoot()] }), "utf8")) as { version: string }).version;
+  } catch {
+    return undefined;
+  }
+}

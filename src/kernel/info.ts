@@ -1,8 +1,7 @@
 // kernel_info_reply's content (messaging spec, "Kernel info"). Built from files only: reading TypeScript's
 // package.json gives its version without loading the compiler, so the reply goes out before TypeScript or
 // TensorFlow.js are loaded (the start-up time Jupyter waits for; bench/kernel.ts measures it).
-import * as fs from "node:fs";
-import { packageVersion } from "../paths";
+import { dependencyVersion, packageVersion } from "../paths";
 import { PROTOCOL_VERSION } from "../protocol/message";
 
 export interface KernelInfo {
@@ -24,20 +23,12 @@ export interface KernelInfo {
   help_links: { text: string; url: string }[];
 }
 
-function typescriptVersion(): string {
-  try {
-    return (JSON.parse(fs.readFileSync(require.resolve("typescript/package.json"), "utf8")) as { version: string }).version;
-  } catch {
-    return "unknown";
-  }
-}
-
 let cached: KernelInfo | undefined;
 
 export function kernelInfo(): KernelInfo {
   if (cached !== undefined) return cached;
   const version = packageVersion();
-  const typescript = typescriptVersion();
+  const typescript = dependencyVersion("typescript") ?? "unknown";
   return (cached = {
     status: "ok",
     protocol_version: PROTOCOL_VERSION,

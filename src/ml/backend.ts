@@ -194,11 +194,17 @@ async function loadWasm(paths: string[]): Promise<Loaded> {
   return { wasm: { simd, threads: wasm.getThreadsCount(), note: WASM_THREADS_NOTE } };
 }
 
-async function loadCpu(): Promise<Loaded> {
-  // The cpu backend greets its first tensor in Node with "install tfjs-node to speed things up"; by now
-  // the chain has already looked for tfjs-node and device() says so, so the banner is only noise.
+/**
+ * The cpu backend greets its first tensor in Node with "install tfjs-node to speed things up"; the chain
+ * looks for tfjs-node itself and device() says so, so the banner is only noise.
+ */
+export function silenceCpuBanner(): void {
   const cpu = tf.findBackend("cpu") as (tf.KernelBackend & { firstUse?: boolean }) | null;
   if (cpu !== null) cpu.firstUse = false;
+}
+
+async function loadCpu(): Promise<Loaded> {
+  silenceCpuBanner();
   await activate("cpu");
   return {};
 }

@@ -11,17 +11,14 @@
 // The usual first cell is therefore `import { tf, device } from "tensorbook"; await device()`.
 import * as tf from "@tensorflow/tfjs";
 import { registerCellHooks } from "../runtime/hooks";
-import { ready } from "./backend";
+import { ready, silenceCpuBanner } from "./backend";
 import { installOpErrors } from "./tensor/errors";
 
 // Re-exported as the namespace itself, so types work too: `let w: tf.Tensor2D`.
 export { tf };
 
 installOpErrors();
-// The cpu backend greets its first tensor with "install tfjs-node to speed things up"; the selection below
-// looks for tfjs-node itself and device() reports it, so the banner is only noise here.
-const cpu = tf.findBackend("cpu") as (tf.KernelBackend & { firstUse?: boolean }) | null;
-if (cpu !== null) cpu.firstUse = false;
+silenceCpuBanner(); // ops before the selection ends run on cpu
 // Until the selection ends, ops run on cpu: set it now (its setBackend completes synchronously), or tfjs
 // would pick the highest-priority registered backend (wasm, once the chain requires it) and throw
 // "backend 'wasm' has not yet been initialized" at the first op.

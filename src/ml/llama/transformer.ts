@@ -243,7 +243,8 @@ export class Transformer {
       place(weights.output, dim, vocab_size);
       const cacheAt = weights.layers.map(() => [simd.alloc(cacheSize), simd.alloc(cacheSize)]);
       const [qRowAt, scoresAt, headOutAt] = [simd.alloc(dim), simd.alloc(max_seq_len), simd.alloc(dim)];
-      simd.seal(Math.max(dim + vocab_size, dim + hidden_dim, hidden_dim + dim));
+      // scratch for n + d floats a row of the widest Linear: output (dim → vocab) or w1/w2/w3 (dim ↔ hidden)
+      simd.seal(dim + Math.max(vocab_size, hidden_dim));
       this.cacheK = cacheAt.map(([k]) => simd.view(k, cacheSize));
       this.cacheV = cacheAt.map(([, v]) => simd.view(v, cacheSize));
       this.qRow = simd.view(qRowAt, dim);

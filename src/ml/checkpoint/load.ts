@@ -22,7 +22,7 @@ export function loadCheckpoint(file: string): Checkpoint {
   return new Checkpoint(readFile(file));
 }
 
-/** One file, any format; `what` names it in errors when it is part of a folder. */
+/** One file, any format (also each shard of a Meta or Hugging Face folder); errors name the file. */
 export function readFile(file: string): CheckpointParts {
   const source = new FileSource(file);
   try {

@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { joinText, type Notebook } from "../../src/notebook/nbformat";
-import { decodePng, inkShare } from "./png";
+import { decodePng, inkShare } from "../display/png/decode";
 
 export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 

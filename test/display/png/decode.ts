@@ -68,3 +68,15 @@ export function pixel(png: DecodedPng, x: number, y: number): string {
   const i = (y * png.width + x) * 4;
   return "#" + [0, 1, 2].map((k) => png.rgba[i + k].toString(16).padStart(2, "0")).join("");
 }
+
+/** The share of pixels that differ from the most common colour (the background): 0 for a blank image. */
+export function inkShare(png: DecodedPng): number {
+  const counts = new Map<number, number>();
+  const view = new DataView(png.rgba.buffer, png.rgba.byteOffset, png.rgba.byteLength);
+  const n = png.width * png.height;
+  for (let i = 0; i < n; i++) {
+    const key = view.getUint32(i * 4);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return n === 0 ? 0 : 1 - Math.max(...counts.values()) / n;
+}

@@ -165,17 +165,16 @@ function cached(map: Map<string, StorageRef>, key: string, make: () => StorageRe
 
 /** Unpickles the pickle at `offset`, reading more of the file until it fits (pickles here are small). */
 function pickleAt(source: FileSource, offset: number, part: string, options?: TorchReadOptions): { value: PyValue; end: number } {
+  const opts = { ...(options ?? { storage: () => { throw new Error("a storage where none belongs"); } }), part };
   for (let length = Math.min(1 << 16, source.size - offset); ; length = Math.min(length * 4, source.size - offset)) {
     const bytes = source.read(offset, length, part);
     try {
-      const opts = options ?? { part, storage: () => { throw new Error("a storage where none belongs"); } };
-      const r = unpickleTorch(bytes, source, { ...opts, part }, 0);
+      const r = unpickleTorch(bytes, source, opts, 0);
       return { value: r.value, end: offset + r.end };
     } catch (e) {
-      if (!(e instanceof PickleError && /truncated/.test(e.message)) || offset + length >= source.size) {
-        if (e instanceof PickleError && /truncated/.test(e.message)) throw new CheckpointError(source.path, part, offset + e.offset, `the file ends inside the pickle (${e.reason})`);
-        throw e;
-      }
+      // a pickle cut short by our read: read more, unless the read already reached the end of the file
+      if (!(e instanceof PickleError && /truncated/.test(e.message))) throw e;
+      if (offset + length >= source.size) throw new CheckpointError(source.path, part, offset + e.offset, `the file ends inside the pickle (${e.reason})`);
     }
   }
 }

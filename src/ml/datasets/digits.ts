@@ -5,11 +5,9 @@
 // The split is fixed and documented so results compare across notebooks and with network.py: the first
 // 1500 rows train, the last 297 are held out for test (no validation set). The rows come in writer order,
 // so the held-out digits are mostly from writers the network never saw.
-import * as fs from "node:fs";
 import * as path from "node:path";
-import * as zlib from "node:zlib";
 import { packageRoot } from "../../paths";
-import { testPairs, trainingPairs, type Dataset, type Samples } from "./pairs";
+import { readMaybeGzipped, testPairs, trainingPairs, type Dataset, type Samples } from "./pairs";
 
 export const DIGITS_TRAINING_SIZE = 1500;
 export const DIGITS_TEST_SIZE = 297;
@@ -21,9 +19,7 @@ export function digitsPath(): string {
 
 /** Reads a digits csv (gzipped or not): rows of 64 counts in 0..16 and a label in 0..9. */
 export function readDigits(file: string = digitsPath()): Samples {
-  let bytes: Buffer = fs.readFileSync(file);
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = zlib.gunzipSync(bytes);
-  const lines = bytes.toString("latin1").split("\n").filter((line) => line.trim() !== "");
+  const lines = readMaybeGzipped(file).toString("latin1").split("\n").filter((line) => line.trim() !== "");
   const nIn = 64;
   const x = new Float32Array(lines.length * nIn);
   const labels = new Uint8Array(lines.length);

@@ -8,8 +8,7 @@
 // the validation set, the first 50000 the training set; t10k is the test set.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as zlib from "node:zlib";
-import { testPairs, trainingPairs, type Dataset, type Samples } from "./pairs";
+import { readMaybeGzipped, testPairs, trainingPairs, type Dataset, type Samples } from "./pairs";
 
 export interface Idx {
   shape: number[];
@@ -18,14 +17,7 @@ export interface Idx {
 
 /** Reads one IDX file of unsigned bytes; gzip is recognised by its magic, not by the name. */
 export function readIdx(file: string): Idx {
-  let bytes: Buffer = fs.readFileSync(file);
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = zlib.gunzipSync(bytes);
-    } catch (e) {
-      throw new Error(`${file}: the gzip stream is corrupt (${(e as Error).message})`);
-    }
-  }
+  const bytes = readMaybeGzipped(file);
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) throw new Error(`${file}: not an IDX file (it must start with two zero bytes)`);
   if (bytes[2] !== 0x08) throw new Error(`${file}: IDX type code 0x${bytes[2].toString(16)} is not 0x08 (unsigned byte), the only type MNIST uses`);
   const rank = bytes[3];

@@ -1,6 +1,8 @@
 // Nielsen's data shapes (mnist_loader.load_data_wrapper): each training input a (n_in, 1) column and its
 // target a one-hot (10, 1) column; each validation or test input a column and its digit as a number.
-// Every loader reads its file into one flat Float32Array and makes these pairs from it.
+// Every loader reads its file (readMaybeGzipped) into one flat Float32Array and makes these pairs from it.
+import * as fs from "node:fs";
+import * as zlib from "node:zlib";
 import * as tf from "@tensorflow/tfjs";
 import type { TestPair, TrainingPair } from "../sgd/data";
 
@@ -37,6 +39,17 @@ export function testPairs(samples: Samples, start = 0, end = samples.n): TestPai
   const pairs: TestPair[] = [];
   for (let i = start; i < end; i++) pairs.push([column(samples, i), samples.labels[i]]);
   return pairs;
+}
+
+/** A file's bytes, gunzipped when it starts with gzip's magic (the name is not trusted). */
+export function readMaybeGzipped(file: string): Buffer {
+  const bytes = fs.readFileSync(file);
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  try {
+    return zlib.gunzipSync(bytes);
+  } catch (e) {
+    throw new Error(`${file}: the gzip stream is corrupt (${(e as Error).message})`);
+  }
 }
 
 function column(samples: Samples, i: number): tf.Tensor2D {

@@ -10,7 +10,7 @@ import { packageRoot } from "../paths";
 import { ANSI_CSS } from "./ansi";
 import { HIGHLIGHT_CSS, highlight } from "./highlight";
 import { escapeHtml, renderMarkdown } from "./markdown";
-import { PLOTLY_MIME, renderOutput, type OutputContext } from "./outputs";
+import { renderOutput, type OutputContext } from "./outputs";
 
 export interface ExportOptions {
   /** The page title; default the notebook's metadata.title, else "Notebook". */
@@ -90,11 +90,6 @@ pre.error { background: #fff5f5; padding: 4px; }
 img { max-width: 100%; height: auto; }
 ` + ANSI_CSS + HIGHLIGHT_CSS;
 
-function hasPlot(notebook: Notebook): boolean {
-  return notebook.cells.some((cell) => cell.cell_type === "code" && cell.outputs.some((o) =>
-    (o.output_type === "display_data" || o.output_type === "execute_result") && o.data[PLOTLY_MIME] !== undefined));
-}
-
 /** Markdown attachments: "attachment:name.png" becomes a data: URL of the attached image. */
 function attachmentResolver(cell: Cell): (url: string) => string {
   const attachments = (cell.cell_type !== "code" ? cell.attachments : undefined) as { [name: string]: { [mime: string]: unknown } } | undefined;
@@ -128,7 +123,8 @@ export function exportHtml(notebook: Notebook, options: ExportOptions = {}): str
   const language = notebook.metadata.language_info?.name ?? notebook.metadata.kernelspec?.language ?? "typescript";
   const context: OutputContext = { nextPlotId: 1 };
   const cells = notebook.cells.map((cell) => renderCell(cell, context, language)).filter((html) => html !== "").join("\n");
-  const plotly = hasPlot(notebook)
+  // Every plotly output took a placeholder id as the cells rendered: plotly.js is embedded only if one did.
+  const plotly = context.nextPlotId > 1
     ? `<script>${AMD_GUARD_BEFORE}</script>\n<script>${scriptSafe(options.plotlyJs ?? plotlyBundle())}</script>\n<script>${AMD_GUARD_AFTER}</script>`
     : "";
   const page = `<!DOCTYPE html>

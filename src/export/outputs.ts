@@ -7,7 +7,7 @@ import { joinText, type MultilineString, type Output } from "../notebook/nbforma
 import { ansiToHtml } from "./ansi";
 import { escapeHtml, renderMarkdown } from "./markdown";
 
-export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
+const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
 // nbconvert's HTMLExporter display_data_priority, less widgets and javascript (which need a live kernel or
 // run arbitrary code), with plotly's JSON first: interactive where plotly.js is on the page.
@@ -19,7 +19,7 @@ export interface OutputContext {
 }
 
 /** A terminal's view of text with carriage returns: each line keeps what was written after its last \r. */
-export function collapseCarriageReturns(text: string): string {
+function collapseCarriageReturns(text: string): string {
   return text.split("\n").map((line) => {
     const trimmed = line.endsWith("\r") ? line.slice(0, -1) : line;
     return trimmed.slice(trimmed.lastIndexOf("\r") + 1);
@@ -27,7 +27,7 @@ export function collapseCarriageReturns(text: string): string {
 }
 
 /** JSON inside <script type="application/json">: "<" escaped so no "</script>" or "<!--" ends it early. */
-export function jsonForScript(value: unknown): string {
+function jsonForScript(value: unknown): string {
   return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
 }
 
@@ -40,7 +40,7 @@ function imageSize(metadata: { [key: string]: unknown }, mime: string): string {
   return (size?.width ? ` width="${Number(size.width)}"` : "") + (size?.height ? ` height="${Number(size.height)}"` : "");
 }
 
-export function renderBundle(data: MimeBundle, metadata: { [key: string]: unknown }, context: OutputContext): string {
+function renderBundle(data: MimeBundle, metadata: { [key: string]: unknown }, context: OutputContext): string {
   const mime = PRIORITY.find((m) => data[m] !== undefined);
   switch (mime) {
     case PLOTLY_MIME: {

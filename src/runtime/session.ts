@@ -23,6 +23,11 @@ const INTERRUPTED: ExecuteOutcome = {
   traceback: ["\u001b[0;31mKeyboardInterrupt\u001b[0m: the cell was interrupted before it ran"],
 };
 
+/** The reply of a cell the session cannot run or finish: its worker died, or the session was shut down. */
+function deadKernel(error: Error, advice = ""): ExecuteOutcome {
+  return { status: "error", ename: "DeadKernelError", evalue: error.message, traceback: [`DeadKernelError: ${error.message}${advice}`] };
+}
+
 class Session implements Engine {
   private readonly flag = new SharedArrayBuffer(4);
   private readonly flagView = new Int32Array(this.flag);
@@ -54,7 +59,7 @@ class Session implements Engine {
 
   private async executeNow(code: string, options: ExecuteOptions, io: CellIO): Promise<ExecuteOutcome> {
     if (this.dead !== undefined) {
-      return { status: "error", ename: "DeadKernelError", evalue: this.dead.message, traceback: [`DeadKernelError: ${this.dead.message}; restart the kernel`] };
+      return deadKernel(this.dead, "; restart the kernel");
     }
     const id = this.nextId++;
     const outcome = new Promise<ExecuteOutcome>((done) => {
@@ -114,7 +119,7 @@ class Session implements Engine {
   private onWorkerExit(error: Error): void {
     if (this.dead !== undefined) return;
     this.dead = error;
-    this.running?.done({ status: "error", ename: "DeadKernelError", evalue: error.message, traceback: [`DeadKernelError: ${error.message}`] });
+    this.running?.done(deadKernel(error));
   }
 
   complete(code: string, cursorPos: number): Promise<CompleteResult> {
@@ -142,7 +147,7 @@ class Session implements Engine {
   async shutdown(): Promise<void> {
     this.dead ??= new Error("the session was shut down");
     // A cell still running gets its reply (the kernel awaits it), then the threads go.
-    this.running?.done({ status: "error", ename: "DeadKernelError", evalue: this.dead.message, traceback: [`DeadKernelError: ${this.dead.message}`] });
+    this.running?.done(deadKernel(this.dead));
     await Promise.all([this.cellWorker.terminate(), this.language.shutdown()]);
   }
 }

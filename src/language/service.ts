@@ -19,7 +19,7 @@ import { packageRoot } from "../paths";
 import { isComplete } from "./is-complete";
 import { GLOBALS_D_TS, NODE_FALLBACK_D_TS } from "./globals";
 import type { CompiledExpression, CompileResult } from "./protocol";
-import { boundNames, compileCell, isNoCheck } from "./transform";
+import { bindingIdentifiers, boundNames, compileCell, isNoCheck } from "./transform";
 
 interface VirtualFile {
   text: string;
@@ -347,11 +347,6 @@ function importEntries(statement: ts.ImportDeclaration, sourceFile: ts.SourceFil
     }
   }
   return entries;
-}
-
-function bindingIdentifiers(name: ts.BindingName): ts.Identifier[] {
-  if (ts.isIdentifier(name)) return [name];
-  return name.elements.flatMap((e) => (ts.isOmittedExpression(e) ? [] : bindingIdentifiers(e.name)));
 }
 
 function identifierStart(code: string, cursorPos: number): number {

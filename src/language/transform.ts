@@ -262,15 +262,15 @@ function stripExport<T extends ts.EnumDeclaration | ts.ModuleDeclaration>(f: ts.
   return f.updateModuleDeclaration(mod, modifiers, mod.name, mod.body) as T;
 }
 
-/** The names a binding pattern binds: `{ a, b: [c, ...d] }` → a, c, d. */
+/** The identifiers a binding pattern binds: `{ a, b: [c, ...d] }` → a, c, d. */
+export function bindingIdentifiers(name: ts.BindingName): ts.Identifier[] {
+  if (ts.isIdentifier(name)) return [name];
+  return name.elements.flatMap((e) => (ts.isOmittedExpression(e) ? [] : bindingIdentifiers(e.name)));
+}
+
+/** Their names. */
 export function boundNames(name: ts.BindingName): string[] {
-  if (ts.isIdentifier(name)) return [name.text];
-  const names: string[] = [];
-  for (const element of name.elements) {
-    if (ts.isOmittedExpression(element)) continue;
-    names.push(...boundNames(element.name));
-  }
-  return names;
+  return bindingIdentifiers(name).map((identifier) => identifier.text);
 }
 
 function collectImportNames(clause: ts.ImportClause): string[] {

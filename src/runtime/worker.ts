@@ -11,6 +11,7 @@ import type { CellError, CellOutput, ExecuteOutcome, UserExpressionResult } from
 import { cellHooks } from "./hooks";
 import type { FromWorker, RunCell, ToWorker, WorkerConfig } from "./messages";
 import type { CompiledExpression } from "../language/protocol";
+import { CHECK } from "./interrupt";
 import { captureConsole, StreamCoalescer } from "./output";
 import { createImporter } from "./resolve";
 import { cellSource, formatError, type CellSource } from "./traceback";
@@ -99,7 +100,7 @@ const services = {
   },
 };
 // Library loops (training, generation) can stop on interrupt too: they call this between steps.
-(globalThis as { [key: symbol]: unknown })[Symbol.for("tensorbook.checkInterrupt")] = (): void => {
+(globalThis as { [CHECK]?: () => void })[CHECK] = (): void => {
   if (flag[0] !== 0) throw new KeyboardInterrupt();
 };
 

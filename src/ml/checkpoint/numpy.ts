@@ -146,7 +146,7 @@ function numpyGlobals(module: string): PyGlobal[] {
 }
 
 /** The builtins a plain data pickle uses, none of which runs code. */
-export function builtinGlobals(): PyGlobal[] {
+function builtinGlobals(): PyGlobal[] {
   return [
     new PyFunction("collections", "OrderedDict", (args) => new Map(args.length && Array.isArray(args[0]) ? (args[0] as PyValue[][]).map(([k, v]) => [k, v] as [PyValue, PyValue]) : [])),
     new PyFunction("builtins", "set", (args) => new Set(Array.isArray(args[0]) ? args[0] : [])),

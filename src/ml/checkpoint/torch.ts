@@ -8,7 +8,7 @@
 // (offset and strides in elements) of a storage that other tensors may share.
 import { CheckpointParts, Metadata, TensorEntry } from "./checkpoint";
 import { DType, fromBytes, gatherStrided, itemSize, torchDTypeName, torchStorageDType } from "./dtypes";
-import { NdArray, PlainObject, builtinGlobals, numpyPickleGlobals } from "./numpy";
+import { NdArray, PlainObject, numpyPickleGlobals } from "./numpy";
 import { PickleError, PyFunction, PyGlobal, PyObject, PyValue, describe, globalTable, unpickle } from "./pickle";
 import { CheckpointError, FileSource } from "./source";
 import { readZipDirectory, readZipEntry, readZipRange } from "./zip";
@@ -113,7 +113,7 @@ export interface TorchReadOptions {
 }
 
 function unpickleTorch(bytes: Uint8Array, source: FileSource, options: TorchReadOptions, start = 0): { value: PyValue; end: number } {
-  const globals = globalTable(...builtinGlobals(), ...numpyPickleGlobals().values(), ...torchGlobals());
+  const globals = globalTable(...numpyPickleGlobals().values(), ...torchGlobals()); // numpy's table has the builtins
   return unpickle(bytes, {
     globals,
     source: `${source.path} (${options.part})`,

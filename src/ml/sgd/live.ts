@@ -55,7 +55,7 @@ export interface TrainingShape {
 const YIELD_EVERY_MS = 50;
 
 /** Lets the event loop run one turn (a macrotask, so I/O and timers get theirs). */
-export function yieldToEventLoop(): Promise<void> {
+function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 

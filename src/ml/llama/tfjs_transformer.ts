@@ -11,7 +11,7 @@
 // Reading results: on WebGPU in Node dataSync() throws; use `await logits.data()`.
 import * as tf from "@tensorflow/tfjs";
 import { checkWeights, headDim, type LlamaWeights, type ModelArgs } from "./args";
-import { precomputeFreqsCis } from "./transformer";
+import { checkTokens, precomputeFreqsCis } from "./transformer";
 
 interface LayerTensors {
   attention_norm: tf.Tensor1D;
@@ -63,22 +63,13 @@ export class TfTransformer {
 
   /** Logits (B, T, vocab) for `tokens` at positions startPos.., reading and growing the KV cache. */
   forward(tokens: number[][], startPos: number): tf.Tensor3D {
-    const { dim, n_heads, n_kv_heads, vocab_size, norm_eps, max_seq_len, max_batch_size } = this.params;
-    const B = tokens.length;
-    const T = B > 0 ? tokens[0].length : 0;
-    if (B === 0 || T === 0) throw new Error(`llama forward: tokens must be (B, T) with B, T ≥ 1, got (${B}, ${T})`);
-    if (B > max_batch_size) throw new Error(`llama forward: batch of ${B} rows is larger than max_batch_size ${max_batch_size}`);
-    if (startPos + T > max_seq_len) throw new Error(`llama forward: positions ${startPos}..${startPos + T - 1} do not fit max_seq_len ${max_seq_len}`);
+    const { dim, n_heads, n_kv_heads, norm_eps } = this.params;
+    const [B, T] = checkTokens(this.params, tokens, startPos);
     const cached = this.cacheK.length > 0 ? this.cacheK[0].shape[1] : 0;
     if (startPos > cached || (startPos > 0 && this.cacheK[0].shape[0] !== B)) {
       throw new Error(`llama forward: start_pos ${startPos} but the cache holds ${cached} positions of ${this.cacheK[0]?.shape[0] ?? 0} rows`);
     }
     const flat = tokens.flat();
-    flat.forEach((id, i) => {
-      if (!Number.isInteger(id) || id < 0 || id >= vocab_size) {
-        throw new Error(`llama forward: token ${id} at [${Math.floor(i / T)}, ${i % T}] is not an id in [0, ${vocab_size})`);
-      }
-    });
     const hd = dim / n_heads;
     const nRep = n_heads / n_kv_heads;
     const newK: tf.Tensor4D[] = [];

@@ -183,6 +183,32 @@ export function precomputeFreqsCis(args: ModelArgs): { cos: Float32Array; sin: F
   return { cos, sin };
 }
 
+/**
+ * A forward's input, checked as both Transformers (and Meta's asserts) need it: B rows of T token ids in
+ * [0, vocab_size), B ≤ max_batch_size, positions startPos .. startPos+T-1 inside max_seq_len. Returns [B, T].
+ */
+export function checkTokens(params: ModelArgs, tokens: ArrayLike<number>[], startPos: number): [number, number] {
+  const { vocab_size, max_seq_len, max_batch_size } = params;
+  const B = tokens.length;
+  const T = B > 0 ? tokens[0].length : 0;
+  if (B === 0 || T === 0) throw new Error(`llama forward: tokens must be (B, T) with B, T ≥ 1, got (${B}, ${T})`);
+  if (B > max_batch_size) throw new Error(`llama forward: batch of ${B} rows is larger than max_batch_size ${max_batch_size}`);
+  if (!Number.isInteger(startPos) || startPos < 0 || startPos + T > max_seq_len) {
+    throw new Error(`llama forward: positions ${startPos}..${startPos + T - 1} do not fit max_seq_len ${max_seq_len}`);
+  }
+  for (let b = 0; b < B; b++) {
+    const row = tokens[b];
+    if (row.length !== T) throw new Error(`llama forward: row ${b} has ${row.length} tokens, row 0 has ${T}`);
+    for (let t = 0; t < T; t++) {
+      const id = row[t];
+      if (!Number.isInteger(id) || id < 0 || id >= vocab_size) {
+        throw new Error(`llama forward: token ${id} at [${b}, ${t}] is not an id in [0, ${vocab_size})`);
+      }
+    }
+  }
+  return [B, T];
+}
+
 export class Transformer {
   readonly params: ModelArgs;
   /** The weights (Meta names), as the Transformer reads them. */
@@ -266,14 +292,8 @@ export class Transformer {
    * call overwrites: copy it to keep it.
    */
   forward(tokens: ArrayLike<number>[], startPos: number): Float32Array {
-    const { dim, n_heads, n_kv_heads, vocab_size, hidden_dim, norm_eps, max_seq_len, max_batch_size } = this.params;
-    const B = tokens.length;
-    const T = B > 0 ? tokens[0].length : 0;
-    if (B === 0 || T === 0) throw new Error(`llama forward: tokens must be (B, T) with B, T ≥ 1, got (${B}, ${T})`);
-    if (B > max_batch_size) throw new Error(`llama forward: batch of ${B} rows is larger than max_batch_size ${max_batch_size}`);
-    if (!Number.isInteger(startPos) || startPos < 0 || startPos + T > max_seq_len) {
-      throw new Error(`llama forward: positions ${startPos}..${startPos + T - 1} do not fit max_seq_len ${max_seq_len}`);
-    }
+    const { dim, n_heads, n_kv_heads, vocab_size, hidden_dim, norm_eps, max_seq_len } = this.params;
+    const [B, T] = checkTokens(this.params, tokens, startPos);
     const R = B * T;
     this.reserve(R);
     const { x, xb, xb2, q, k, v, hb, hb2, logits, scores, cos, sin } = this;
@@ -283,13 +303,8 @@ export class Transformer {
 
     // h = tok_embeddings(tokens)   (B, T, dim)
     for (let b = 0; b < B; b++) {
-      const row = tokens[b];
-      if (row.length !== T) throw new Error(`llama forward: row ${b} has ${row.length} tokens, row 0 has ${T}`);
       for (let t = 0; t < T; t++) {
-        const id = row[t];
-        if (!Number.isInteger(id) || id < 0 || id >= vocab_size) {
-          throw new Error(`llama forward: token ${id} at [${b}, ${t}] is not an id in [0, ${vocab_size})`);
-        }
+        const id = tokens[b][t];
         x.set(this.weights.tok_embeddings.subarray(id * dim, (id + 1) * dim), (b * T + t) * dim);
       }
     }

@@ -22,8 +22,7 @@ const valuesOf = new WeakMap<object, Float32Array>();
 export function tensorValues(t: tf.Tensor): Float32Array {
   const cached = valuesOf.get(t.dataId);
   if (cached !== undefined) return cached;
-  const data = t.dataSync();
-  const values = data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
+  const values = asFloat32(t.dataSync());
   valuesOf.set(t.dataId, values);
   return values;
 }
@@ -54,8 +53,7 @@ export async function prefetchValues(tensors: Iterable<unknown>): Promise<void> 
     const tensor = t as tf.Tensor;
     if (tensor === null || typeof tensor !== "object" || typeof tensor.data !== "function" || tensor.isDisposed) continue; // columnValues says what is wrong
     if (valuesOf.has(tensor.dataId)) continue;
-    const data = await tensor.data();
-    valuesOf.set(tensor.dataId, data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>));
+    valuesOf.set(tensor.dataId, asFloat32(await tensor.data()));
   }
 }
 
@@ -86,6 +84,10 @@ export function targetValues(y: tf.Tensor | number, size: number, where: string)
   const oneHot = new Float32Array(size);
   oneHot[labelOf(y, size, where)] = 1;
   return oneHot;
+}
+
+function asFloat32(data: tf.TypedArray | string[] | Uint8Array[]): Float32Array {
+  return data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
 }
 
 function describe(value: unknown): string {

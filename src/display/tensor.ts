@@ -13,6 +13,7 @@
 // on the device, so a [32000, 4096] embedding never crosses to JavaScript whole (DESIGN.md, "Display").
 // This file does not import tfjs: the kernel loads it for every cell, and a notebook's tensors may come
 // from its own copy of tfjs, so everything here is duck-typed.
+import { escapeHtml } from "../export/markdown";
 import type { MimeBundle } from "./mime";
 
 /** A tfjs Tensor from any copy of tfjs (duck-typed: user code may import its own @tensorflow/tfjs). */
@@ -222,8 +223,6 @@ function tensorText(r: Rendered, t: TensorLike): string {
     ? ",\n" + " ".repeat(PREFIX.length) : ", ";
   return PREFIX + r.body + spacer + meta;
 }
-
-const escapeHtml = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c] ?? c);
 
 /** An HTML table for 1-D and 2-D tensors (rows × columns, with indices and "…" where summarized). */
 function tensorHtml(r: Rendered, t: TensorLike): string | undefined {

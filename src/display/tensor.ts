@@ -104,10 +104,15 @@ function blocksOf(shape: number[], view: View): Block[] | "whole" {
   return blocks;
 }
 
+/** Row-major strides of a dense array of `shape`: [2, 3, 4] → [12, 4, 1]. */
+function stridesOf(shape: number[]): number[] {
+  return shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+}
+
 /** Scatters each block's values (row-major in its size) into one dense array in the view's shape. */
 function assemble(view: View, blocks: Block[], values: Values[]): Element[] {
   const out: Element[] = new Array(view.shape.reduce((a, b) => a * b, 1));
-  const strides = view.shape.map((_, i) => view.shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const strides = stridesOf(view.shape);
   blocks.forEach(({ size, offset }, b) => {
     const v = values[b];
     for (let k = 0; k < v.length; k++) {
@@ -154,7 +159,7 @@ async function readAsync(t: SliceableTensor, view: View): Promise<Element[]> {
 
 function formatArray(values: Element[], view: View, fmt: (x: Element) => string, lineWidth: number, nextLinePrefix: string): string {
   const sep = ", ";
-  const strides = view.shape.map((_, i) => view.shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const strides = stridesOf(view.shape);
   const extend = (s: string, line: string, word: string, width: number, prefix: string): [string, string] => {
     // numpy ≥ 1.14 never wraps a line that holds only its indent.
     if (line.length + word.length > width && line.length > prefix.length) { s += line.trimEnd() + "\n"; line = prefix; }

@@ -2,28 +2,17 @@
 // prefix and found through JUPYTER_PATH, never the user's Jupyter config. Jupyter's conformance suite
 // (jupyter_kernel_test, test/e2e/kernel_tests.py), `jupyter console` and `jupyter nbconvert --execute`
 // then start the kernel the way JupyterLab does, with the real runtime.
-import { after, before, test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { install } from "../../src/cli/install";
+import { isolatedJupyter } from "../helpers/jupyter";
 import { fixture, haveTool, PYTHON, repoRoot } from "../helpers/tools";
 
-const prefix = fs.mkdtempSync(path.join(os.tmpdir(), "tb-jupyter-"));
-// Jupyter's own folders (connection files, console history, config) go to the temporary prefix too.
-const env = {
-  ...process.env,
-  JUPYTER_PATH: path.join(prefix, "share", "jupyter"),
-  JUPYTER_DATA_DIR: path.join(prefix, "data"),
-  JUPYTER_RUNTIME_DIR: path.join(prefix, "runtime"),
-  JUPYTER_CONFIG_DIR: path.join(prefix, "config"),
-  IPYTHONDIR: path.join(prefix, "ipython"),
-  PYDEVD_DISABLE_FILE_VALIDATION: "1",
-  PYTHONDONTWRITEBYTECODE: "1",
-  TENSORBOOK_KERNEL_NAME: "tensorbook",
-};
+const jupyter = isolatedJupyter();
+const { prefix } = jupyter;
+const env = { ...jupyter.env, TENSORBOOK_KERNEL_NAME: "tensorbook" };
 
 function run(file: string, args: string[], options: { input?: string; cwd?: string; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -34,11 +23,7 @@ function run(file: string, args: string[], options: { input?: string; cwd?: stri
   });
 }
 
-after(() => fs.rmSync(prefix, { recursive: true, force: true }));
-
-before(() => {
-  install({ where: { kind: "prefix", prefix }, name: "tensorbook" });
-});
+after(() => jupyter.remove());
 
 test("jupyter kernelspec list finds the installed kernelspec, with absolute node and logos", { skip: !haveTool("jupyter") }, async () => {
   const { stdout } = await run("/usr/bin/jupyter", ["kernelspec", "list", "--json"]);

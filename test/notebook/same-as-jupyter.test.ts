@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { isolatedJupyter } from "../helpers/jupyter";
 import { fixture, haveTool } from "../helpers/tools";
 import { readNotebook } from "../../src/notebook/read";
 import { joinText, type Notebook } from "../../src/notebook/nbformat";
@@ -25,9 +26,8 @@ function cells(nb: Notebook): unknown[] {
 test("tensorbook run and jupyter nbconvert --execute (through the kernelspec) save the same outputs", { skip: !haveTool("jupyter"), timeout: 120_000 }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tensorbook-same-"));
   fs.copyFileSync(fixture("notebook", "basic.ipynb"), path.join(dir, "basic.ipynb"));
-  const install = tensorbook(["install", "--prefix", path.join(dir, "prefix")], dir);
-  assert.equal(install.status, 0, install.stderr);
-  const env = { ...process.env, JUPYTER_PATH: path.join(dir, "prefix", "share", "jupyter"), JUPYTER_DATA_DIR: path.join(dir, "data") };
+  const kernelspec = isolatedJupyter();
+  const { env } = kernelspec;
   const jupyter = spawnSync("/usr/bin/jupyter", ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tensorbook",
     "--ExecutePreprocessor.timeout=60", "--output", "by-jupyter.ipynb", "basic.ipynb"], { cwd: dir, env, encoding: "utf8", timeout: 100_000 });
   assert.equal(jupyter.status, 0, jupyter.stderr);
@@ -38,4 +38,5 @@ test("tensorbook run and jupyter nbconvert --execute (through the kernelspec) sa
   assert.deepEqual(cells(byTensorbook), cells(byJupyter));
   assert.deepEqual(byTensorbook.metadata.language_info, byJupyter.metadata.language_info);
   fs.rmSync(dir, { recursive: true, force: true });
+  kernelspec.remove();
 });

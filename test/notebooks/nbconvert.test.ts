@@ -1,28 +1,24 @@
 // Every tutorial executed by Jupyter itself: `jupyter nbconvert --to notebook --execute` starts the kernel
 // through the kernelspec `tensorbook install` wrote, as JupyterLab would (issue 8, "Done when").
-import { after, before, test } from "node:test";
+import { after, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { isolatedJupyter } from "../helpers/jupyter";
 import { haveTool } from "../helpers/tools";
 import { readNotebook } from "../../src/notebook/read";
 import { notebookNames, notebooksDir } from "./build";
-import { checkExecuted, runCommand, tensorbook } from "./check";
+import { checkExecuted, runCommand } from "./check";
 
 const jupyter = haveTool("jupyter");
-const prefix = fs.mkdtempSync(path.join(os.tmpdir(), "tensorbook-kernelspec-"));
 const out = fs.mkdtempSync(path.join(os.tmpdir(), "tensorbook-nbconvert-"));
 // Only our kernelspec folder: a tensorbook installed elsewhere on the machine must not be the one tested.
-const env = { ...process.env, JUPYTER_PATH: path.join(prefix, "share", "jupyter"), JUPYTER_DATA_DIR: path.join(prefix, "data") };
+const kernelspec = isolatedJupyter();
+const { env } = kernelspec;
 
-before(async () => {
-  if (!jupyter) return;
-  const installed = await tensorbook(["install", "--prefix", prefix], { cwd: out, limitMs: 30_000 });
-  assert.equal(installed.code, 0, installed.stderr);
-});
 after(() => {
-  fs.rmSync(prefix, { recursive: true, force: true });
+  kernelspec.remove();
   fs.rmSync(out, { recursive: true, force: true });
 });
 

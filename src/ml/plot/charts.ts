@@ -45,7 +45,7 @@ export function toNumbers(values: Values, where: string): number[] {
 }
 
 /** A 2-D table of numbers from nested arrays or a 2-D tensor. */
-export function toMatrix(values: ArrayLike<ArrayLike<number>> | TensorLike, where: string): number[][] {
+function toMatrix(values: ArrayLike<ArrayLike<number>> | TensorLike, where: string): number[][] {
   if (isTensorLike(values)) {
     if (values.rank !== 2) throw new TypeError(`${where}: expected a 2-D tensor, got shape [${values.shape.join(", ")}]`);
     const flat = values.dataSync() as ArrayLike<number>;

@@ -89,14 +89,7 @@ function layerForward(w: Float32Array, b: Float32Array, a: Float32Array, out: Fl
  */
 export function backward(p: FlatParameters, buffers: MiniBatchBuffers, m: number): void {
   const L = p.weights.length;
-  const nOut = p.sizes[L];
-  const aL = buffers.activations[L];
-  const y = buffers.y;
-  const deltaL = buffers.deltas[L - 1];
-  for (let k = 0; k < m * nOut; k++) {
-    const a = aL[k];
-    deltaL[k] = (a - y[k]) * a * (1 - a);
-  }
+  outputDeltas(buffers.activations[L], buffers.y, buffers.deltas[L - 1], m * p.sizes[L]);
   for (let l = L - 1; l >= 1; l--) {
     const w = p.weights[l]; // (nNext, nHere)
     const nHere = p.sizes[l];
@@ -117,6 +110,14 @@ export function backward(p: FlatParameters, buffers: MiniBatchBuffers, m: number
         dHere[row + i] *= a * (1 - a);
       }
     }
+  }
+}
+
+/** BP1 for `count` output values: delta_L = cost_derivative(a, y) * sigmoid_prime(z) = (a − y)·a(1 − a). */
+export function outputDeltas(aL: Float32Array, y: Float32Array, deltaL: Float32Array, count: number): void {
+  for (let k = 0; k < count; k++) {
+    const a = aL[k];
+    deltaL[k] = (a - y[k]) * a * (1 - a);
   }
 }
 

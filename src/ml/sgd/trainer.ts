@@ -1,7 +1,7 @@
 // The batched trainer's memory and its choice of loops: parameters and mini-batch buffers live in one
 // WebAssembly memory (as Float32Array views), so the SIMD kernels (simd.ts) and the JS kernels
 // (kernels.ts) work on the same floats. Where WebAssembly SIMD is missing, plain arrays and the JS loops.
-import { MiniBatchBuffers, applyUpdate, backward, forward, sigmoid, type FlatParameters } from "./kernels";
+import { MiniBatchBuffers, applyUpdate, backward, forward, outputDeltas, sigmoid, type FlatParameters } from "./kernels";
 import { instantiate, type SimdKernels } from "./simd";
 
 export class BatchedTrainer {
@@ -63,12 +63,7 @@ export class BatchedTrainer {
     const { weights } = this.flat;
     const { activations, deltas, y } = this.buffers;
     const L = weights.length;
-    const aL = activations[L];
-    const deltaL = deltas[L - 1];
-    for (let k = 0; k < m * this.sizes[L]; k++) {
-      const a = aL[k];
-      deltaL[k] = (a - y[k]) * a * (1 - a); // cost_derivative(a, y) * sigmoid_prime(z)
-    }
+    outputDeltas(activations[L], y, deltas[L - 1], m * this.sizes[L]);
     for (let l = L - 1; l >= 1; l--) {
       const nHere = this.sizes[l];
       const dHere = deltas[l - 1];

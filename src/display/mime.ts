@@ -3,6 +3,9 @@
 /** mimetype → data. text/plain is always present in what tensorbook sends (DESIGN.md, "Display and plots"). */
 export type MimeBundle = { [mimetype: string]: unknown };
 
+/** plotly's own MIME type: JupyterLab, Notebook and VS Code draw the figure it holds ({ data, layout, config }). */
+export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
+
 /** What a display_data / update_display_data / execute_result carries besides its parent. */
 export interface DisplayData {
   data: MimeBundle;

@@ -2,12 +2,10 @@
 // bundle it can show (its display_data_priority, with plotly first here), streams and tracebacks as <pre>
 // with ANSI colours. Plotly figures become a placeholder (PNG snapshot inside) plus their JSON; the page
 // script turns each into an interactive chart with Plotly.newPlot.
-import type { MimeBundle } from "../display/mime";
+import { PLOTLY_MIME, type MimeBundle } from "../display/mime";
 import { joinText, type MultilineString, type Output } from "../notebook/nbformat";
 import { ansiToHtml } from "./ansi";
 import { escapeHtml, renderMarkdown } from "./markdown";
-
-const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
 // nbconvert's HTMLExporter display_data_priority, less widgets and javascript (which need a live kernel or
 // run arbitrary code), with plotly's JSON first: interactive where plotly.js is on the page.

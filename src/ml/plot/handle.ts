@@ -3,13 +3,11 @@
 // output in place through update_display_data — throttled, and flushed at the end of the cell.
 import { randomUUID } from "node:crypto";
 import { displaySink } from "../../display/channel";
-import { JUPYTER_DISPLAY, type DisplayData, type Displayable, type MimeBundle } from "../../display/mime";
+import { JUPYTER_DISPLAY, PLOTLY_MIME, type DisplayData, type Displayable, type MimeBundle } from "../../display/mime";
 import { titleText, type Figure } from "./figure";
 import { renderFigure } from "./render";
 import { formatNumber } from "./ticks";
 import { Throttle, realClock, type Clock } from "./throttle";
-
-export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
 /** At most 4 updates a second: smooth enough to watch a loss fall, far under jupyter_server's rate limit. */
 export const UPDATE_INTERVAL_MS = 250;

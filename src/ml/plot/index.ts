@@ -5,7 +5,8 @@ import { tokenProbs } from "./tokens";
 
 export const plot = { line, bar, heatmap, histogram, figure, losses, tokenProbs };
 
-export { Plot, figureBundle, summarize, PLOTLY_MIME, UPDATE_INTERVAL_MS } from "./handle";
+export { Plot, figureBundle, summarize, UPDATE_INTERVAL_MS } from "./handle";
+export { PLOTLY_MIME } from "../../display/mime";
 export { renderFigure, type Snapshot } from "./render";
 export { flushPendingUpdates, Throttle, type Clock } from "./throttle";
 export type { Figure, Trace, Layout, Axis, Datum } from "./figure";

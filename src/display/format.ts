@@ -6,7 +6,7 @@ import { isDisplayable, JUPYTER_DISPLAY, type MimeBundle } from "./mime";
 import { isTensorLike, tensorBundle } from "./tensor";
 
 /** Like Node's REPL, but without colours: the text is stored in .ipynb files and diffed. */
-export function inspectPlain(value: unknown): string {
+function inspectPlain(value: unknown): string {
   return util.inspect(value, { depth: 4, maxArrayLength: 100, maxStringLength: 10_000, breakLength: 100 });
 }
 

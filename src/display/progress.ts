@@ -7,7 +7,7 @@ import { realClock, Throttle, type Clock } from "../ml/plot/throttle";
 import { displaySink, type DisplaySink } from "./channel";
 import { JUPYTER_DISPLAY, type DisplayData, type Displayable, type MimeBundle } from "./mime";
 
-export const PROGRESS_INTERVAL_MS = 200;
+const PROGRESS_INTERVAL_MS = 200;
 
 export interface ProgressOptions {
   /** Shown before the bar ("epoch 3"). */

@@ -34,7 +34,7 @@ export function isTensorLike(value: unknown): value is TensorLike {
 }
 
 /** torch's print options (torch.set_printoptions defaults). */
-export const PRINT_OPTIONS = { threshold: 1000, edgeItems: 3, precision: 4, lineWidth: 80 } as const;
+const PRINT_OPTIONS = { threshold: 1000, edgeItems: 3, precision: 4, lineWidth: 80 } as const;
 
 /** The optional methods a real tfjs Tensor has beyond TensorLike. */
 interface SliceableTensor extends TensorLike {
@@ -339,7 +339,7 @@ function scientific(x: number, p: number): [string, string, number] {
  * The formatter for a set of shown values: every value comes out the same width, as numpy pads them.
  * `scalar`: a 0-d tensor (numpy's bool format drops its alignment space there).
  */
-export function makeFormatter(values: Element[], dtype: string, scalar: boolean): (x: Element) => string {
+function makeFormatter(values: Element[], dtype: string, scalar: boolean): (x: Element) => string {
   const p = PRINT_OPTIONS.precision;
   if (dtype === "bool") return (x) => (x ? (scalar ? "True" : " True") : "False");
   if (dtype === "string") return (x) => `'${String(x).replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;

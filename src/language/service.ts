@@ -305,7 +305,7 @@ function diskSnapshot(name: string): ts.IScriptSnapshot | undefined {
 }
 
 /** The names a cell declares at top level (parsed only), so the prefix leaves them out. */
-export function topLevelNames(code: string): string[] {
+function topLevelNames(code: string): string[] {
   const sourceFile = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
   const names: string[] = [];
   for (const statement of sourceFile.statements) {

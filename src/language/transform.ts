@@ -17,7 +17,7 @@
 import ts from "typescript";
 
 /** The name of the wrapper's parameter: the runtime's services (import, interrupt flag). */
-export const RUNTIME_PARAM = "__tb";
+const RUNTIME_PARAM = "__tb";
 const FLAG = "__tb_flag";
 
 export interface CompiledCell {
@@ -29,7 +29,7 @@ export interface CompiledCell {
   declaredNames: string[];
 }
 
-export const compilerOptionsForCells: ts.CompilerOptions = {
+const compilerOptionsForCells: ts.CompilerOptions = {
   target: ts.ScriptTarget.ES2022,
   module: ts.ModuleKind.ESNext,
   sourceMap: true,

@@ -7,7 +7,7 @@
 import { Console } from "node:console";
 import { Writable } from "node:stream";
 
-export const FLUSH_MS = 100;
+const FLUSH_MS = 100;
 type StreamName = "stdout" | "stderr";
 
 export class StreamCoalescer {

@@ -5,7 +5,7 @@
 import { deflateSync } from "node:zlib";
 
 /** The 8 bytes every PNG begins with (§5.2). */
-export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 // CRC-32 over chunk type + data (§5.5), the table-driven form of the spec's Annex D sample code.
 const CRC_TABLE = (() => {
@@ -18,7 +18,7 @@ const CRC_TABLE = (() => {
   return table;
 })();
 
-export function crc32(bytes: Uint8Array, crc = 0xffffffff): number {
+function crc32(bytes: Uint8Array, crc = 0xffffffff): number {
   for (let i = 0; i < bytes.length; i++) crc = CRC_TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }

@@ -3,7 +3,7 @@
 // Each glyph is rows top to bottom, "#" = ink; rows 0–6 sit on the baseline, rows 7–8 are descenders.
 // The shapes follow the classic 5×7 dot-matrix character sets (HD44780-style), redrawn by hand.
 
-export const GLYPH_WIDTH = 5;
+const GLYPH_WIDTH = 5;
 export const GLYPH_HEIGHT = 9;
 /** Cap height in rows; a line of text is drawn GLYPH_HEIGHT tall, its baseline after row CAP_HEIGHT − 1. */
 export const CAP_HEIGHT = 7;

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import * as util from "node:util";
 import { describe, it } from "node:test";
 import type { CellOutput } from "../../src/runtime/engine";
-import { Session, stripAnsi } from "./session";
+import { stripAnsi } from "../../src/export/ansi";
+import { Session } from "./session";
 
 type Display = Extract<CellOutput, { type: "display_data" }>;
 

@@ -2,6 +2,7 @@
 import { after, before } from "node:test";
 import type { CellOutput, Engine, ExecuteOutcome } from "../../src/runtime/engine";
 import { createEngine } from "../../src/runtime/index";
+import { stripAnsi } from "../../src/export/ansi";
 import { fixture } from "../helpers/tools";
 
 export const notebookDir = fixture("runtime", "notebook");
@@ -16,10 +17,6 @@ export interface CellRun {
   text: string | undefined;
   /** The error's traceback without ANSI colours, one string. */
   traceback: string;
-}
-
-export function stripAnsi(text: string): string {
-  return text.replace(/\u001b\[[0-9;]*m/g, "");
 }
 
 export class Session {

@@ -13,7 +13,7 @@
 // on the device, so a [32000, 4096] embedding never crosses to JavaScript whole (DESIGN.md, "Display").
 // This file does not import tfjs: the kernel loads it for every cell, and a notebook's tensors may come
 // from its own copy of tfjs, so everything here is duck-typed.
-import { escapeHtml } from "../export/markdown";
+import { escapeHtml } from "./html";
 import type { MimeBundle } from "./mime";
 
 /** A tfjs Tensor from any copy of tfjs (duck-typed: user code may import its own @tensorflow/tfjs). */

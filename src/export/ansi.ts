@@ -1,6 +1,6 @@
 // ANSI SGR escapes (ECMA-48 §8.3.117) in tracebacks and streams, turned into coloured spans the way
 // nbconvert's ansi2html filter does (ansi-red-fg, ansi-bold, …); any other escape sequence is stripped.
-import { escapeHtml } from "./markdown";
+import { escapeHtml } from "../display/html";
 
 const NAMES = ["black", "red", "green", "yellow", "blue", "magenta", "cyan", "white"];
 

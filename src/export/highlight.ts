@@ -1,7 +1,7 @@
 // Syntax colours for code cells in the HTML export, as nbconvert gives Python cells through Pygments: one
 // pass over the source that marks comments, strings (template literals included), numbers and keywords of
 // TypeScript/JavaScript with Pygments' short class names (c, s, m, k, kc, kt), everything else escaped.
-import { escapeHtml } from "./markdown";
+import { escapeHtml } from "../display/html";
 
 const KEYWORDS = new Set([
   "as", "async", "await", "break", "case", "catch", "class", "const", "continue", "debugger", "declare", "default", "delete",

@@ -9,7 +9,8 @@ import { writeFileAtomic } from "../notebook/write";
 import { packageRoot } from "../paths";
 import { ANSI_CSS } from "./ansi";
 import { HIGHLIGHT_CSS, highlight } from "./highlight";
-import { escapeHtml, renderMarkdown } from "./markdown";
+import { escapeHtml } from "../display/html";
+import { renderMarkdown } from "./markdown";
 import { renderOutput, type OutputContext } from "./outputs";
 
 export interface ExportOptions {

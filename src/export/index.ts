@@ -1,4 +1,5 @@
 // HTML export of notebooks: what `tensorbook export` and `tensorbook run --html` use.
 export { exportHtml, plotlyBundle, scriptSafe, titleFromPath, type ExportOptions } from "./html";
-export { renderMarkdown, renderInline, escapeHtml } from "./markdown";
+export { renderMarkdown, renderInline } from "./markdown";
+export { escapeHtml } from "../display/html";
 export { ansiToHtml, stripAnsi } from "./ansi";

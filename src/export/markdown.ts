@@ -3,9 +3,7 @@
 // nested lists, GFM tables, strikethrough, horizontal rules. Raw HTML passes through, as in Jupyter and
 // nbconvert; math ($…$, $$…$$) is kept as text (MathJax would need the network, the page is offline).
 
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
+import { escapeHtml } from "../display/html";
 
 /** A heading's anchor, as JupyterLab makes it: spaces to "-", other punctuation kept out. */
 export function slug(text: string): string {

@@ -5,7 +5,8 @@
 import { PLOTLY_MIME, type MimeBundle } from "../display/mime";
 import { joinText, type MultilineString, type Output } from "../notebook/nbformat";
 import { ansiToHtml } from "./ansi";
-import { escapeHtml, renderMarkdown } from "./markdown";
+import { escapeHtml } from "../display/html";
+import { renderMarkdown } from "./markdown";
 
 // nbconvert's HTMLExporter display_data_priority, less widgets and javascript (which need a live kernel or
 // run arbitrary code), with plotly's JSON first: interactive where plotly.js is on the page.

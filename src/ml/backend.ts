@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import { JUPYTER_DISPLAY, type MimeBundle } from "../display/mime";
-import { escapeHtml } from "../export/markdown";
+import { escapeHtml } from "../display/html";
 import { packageRoot } from "../paths";
 
 /** tensorbook's names for the candidates, best first. */

@@ -16,13 +16,53 @@ export interface TensorInfo {
 /** A tensor a reader found: its description and how to read it (C-order, contiguous, natural typed array). */
 export interface TensorEntry extends TensorInfo {
   read(): TypedArray;
+  /**
+   * Rows [first, first + count) of the tensor seen as a matrix (shape[0] rows of `rowBytes(info)` bytes),
+   * as stored (its own dtype, little-endian), written into `dest`. A reader provides it where it can put
+   * the rows in `dest` straight from the file: that is how Llama.load fills the model's memory with one
+   * copy and no whole-tensor array in between. Without it, Checkpoint.readRows falls back to read().
+   */
+  readRows?(first: number, count: number, dest: Uint8Array): void;
+}
+
+/** Bytes of one row of the tensor seen as (shape[0], rest): a 1-D tensor is one row. */
+export function rowBytes(info: TensorInfo): number {
+  const rows = info.shape.length > 1 ? info.shape[0] : 1;
+  return rows === 0 ? 0 : info.bytes / rows;
+}
+
+/** Fails unless rows [first, first+count) exist and `dest` holds exactly their bytes. */
+export function checkRows(info: TensorInfo, first: number, count: number, dest: Uint8Array, what: string): void {
+  const rows = info.shape.length > 1 ? info.shape[0] : 1;
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || first < 0 || count < 0 || first + count > rows) {
+    throw new RangeError(`${what}: rows [${first}, ${first + count}) of a tensor of ${rows} rows`);
+  }
+  if (dest.byteLength !== count * rowBytes(info)) {
+    throw new RangeError(`${what}: ${count} rows of ${rowBytes(info)} bytes need ${count * rowBytes(info)} bytes, dest has ${dest.byteLength}`);
+  }
+}
+
+/** Rows of an entry into `dest`, through read() when its reader cannot place them directly. */
+export function readRowsOf(e: TensorEntry, first: number, count: number, dest: Uint8Array): void {
+  if (e.readRows) return e.readRows(first, count, dest);
+  const data = e.read();
+  const start = first * rowBytes(e);
+  dest.set(new Uint8Array(data.buffer, data.byteOffset + start, dest.byteLength));
 }
 
 /** A contiguous little-endian tensor at `offset` in a file (safetensors, llama2.c, zip-stored storages). */
 export function fileEntry(source: FileSource, offset: number, shape: number[], dtype: DType, part: string): TensorEntry {
   const bytes = shape.reduce((a, b) => a * b, 1) * itemSize[dtype];
   source.check(offset, bytes, part);
-  return { shape, dtype, bytes, read: () => fromBytes(source.read(offset, bytes, part), dtype) };
+  const info = { shape, dtype, bytes };
+  return {
+    ...info,
+    read: () => fromBytes(source.read(offset, bytes, part), dtype),
+    readRows: (first, count, dest) => {
+      checkRows(info, first, count, dest, part);
+      source.readInto(offset + first * rowBytes(info), dest, part);
+    },
+  };
 }
 
 // tfjs is loaded on the first get(), not with this module: the typed-array path (getFloat32) never needs
@@ -107,6 +147,21 @@ export class Checkpoint {
       throw namingFile(err, this.path, `tensor "${name}"`);
     }
     return { data, shape: [...e.shape], dtype: e.dtype };
+  }
+
+  /**
+   * Rows [first, first + count) of a tensor (seen as shape[0] rows of `rowBytes(info)` bytes), in its stored
+   * dtype, into `dest`: straight from the file where the format allows (see TensorEntry.readRows), else
+   * through read() (a strided view, a deflated zip entry, a big-endian file).
+   */
+  readRows(name: string, first: number, count: number, dest: Uint8Array): void {
+    const e = this.entry(name);
+    checkRows(e, first, count, dest, `${this.path}: tensor "${name}"`);
+    try {
+      readRowsOf(e, first, count, dest);
+    } catch (err) {
+      throw namingFile(err, this.path, `tensor "${name}"`);
+    }
   }
 
   /** The tensor as float32 (fp16/bf16/float64/ints converted): the fast path for typed-array loops. */

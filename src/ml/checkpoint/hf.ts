@@ -7,7 +7,7 @@
 // i.e. within each head, HF row j*hd/2 + i holds Meta row 2i + j (rotate_half pairs vs interleaved pairs).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CheckpointParts, LlamaParams, TensorEntry } from "./checkpoint";
+import { CheckpointParts, LlamaParams, TensorEntry, checkRows, readRowsOf, rowBytes } from "./checkpoint";
 import { TypedArray } from "./dtypes";
 
 const WEIGHT_FILES = ["model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json"];
@@ -61,8 +61,18 @@ function unpermute(e: TensorEntry, heads: number): TensorEntry {
   const [rows, cols] = e.shape;
   const hd = rows / heads;
   if (e.shape.length !== 2 || !Number.isInteger(hd) || hd % 2 !== 0) throw new Error(`cannot undo the rotary permutation of a [${e.shape}] weight with ${heads} heads`);
+  // HF row h·hd + j·hd/2 + i holds Meta row h·hd + 2i + j
+  const source = (metaRow: number): number => {
+    const h = Math.floor(metaRow / hd), k = metaRow % hd;
+    return h * hd + (k % 2) * (hd / 2) + (k >> 1);
+  };
+  const bytesPerRow = rowBytes(e);
   return {
     ...e,
+    readRows: (first, count, dest) => {
+      checkRows(e, first, count, dest, "unpermuted q/k weight");
+      for (let i = 0; i < count; i++) readRowsOf(e, source(first + i), 1, dest.subarray(i * bytesPerRow, (i + 1) * bytesPerRow));
+    },
     read: () => {
       const src = e.read();
       const out = new (src.constructor as new (n: number) => TypedArray)(src.length);

@@ -7,7 +7,7 @@
 //   VocabParallelEmbedding (Llama 3): a block of the vocabulary                              → cat dim 0
 //   RMSNorm weights and rope.freqs are replicated                                          → shard 0
 import * as path from "node:path";
-import { CheckpointParts, LlamaParams, TensorEntry } from "./checkpoint";
+import { CheckpointParts, LlamaParams, TensorEntry, checkRows, readRowsOf, rowBytes } from "./checkpoint";
 import { TypedArray } from "./dtypes";
 import { readJson } from "./hf";
 
@@ -87,10 +87,31 @@ function mergeShards(name: string, parts: TensorEntry[], dim: number, vocab: num
     }
   });
   const shape = axis === 0 ? [rows * n, cols] : [rows, cols * n];
+  const info = { shape, dtype: parts[0].dtype, bytes: parts.reduce((s, p) => s + p.bytes, 0) };
+  const shardRowBytes = rowBytes(parts[0]);
   return {
-    shape,
-    dtype: parts[0].dtype,
-    bytes: parts.reduce((s, p) => s + p.bytes, 0),
+    ...info,
+    // merged into place: each shard's rows (cat dim 0) or each shard's slice of every row (cat dim 1) is
+    // read straight to where it belongs in `dest`
+    readRows: (first, count, dest) => {
+      checkRows(info, first, count, dest, `merged "${name}"`);
+      if (axis === 0) {
+        for (let row = first; row < first + count; ) {
+          const rank = Math.floor(row / rows), local = row % rows;
+          const take = Math.min(rows - local, first + count - row);
+          const at = (row - first) * shardRowBytes;
+          readRowsOf(parts[rank], local, take, dest.subarray(at, at + take * shardRowBytes));
+          row += take;
+        }
+      } else {
+        for (let i = 0; i < count; i++) {
+          for (let rank = 0; rank < n; rank++) {
+            const at = i * shardRowBytes * n + rank * shardRowBytes;
+            readRowsOf(parts[rank], first + i, 1, dest.subarray(at, at + shardRowBytes));
+          }
+        }
+      }
+    },
     read: () => {
       const blocks = parts.map((p) => p.read());
       const out = new (blocks[0].constructor as new (n: number) => TypedArray)(shape[0] * shape[1]);

@@ -50,14 +50,24 @@ export class FileSource {
     this.check(offset, length, part);
     // uninitialised memory (the read fills all of it): zero-filling first would touch every page twice
     const out = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
+    this.readInto(offset, out, part);
+    return out;
+  }
+
+  /**
+   * `dest.byteLength` bytes at `offset`, read straight into `dest` (memory the caller owns, e.g. a model's
+   * WebAssembly memory): the one copy from the file to where the bytes are used.
+   */
+  readInto(offset: number, dest: Uint8Array, part: string): void {
+    const length = dest.byteLength;
+    this.check(offset, length, part);
     const fd = this.open();
     for (let done = 0; done < length; ) {
       // readSync takes at most 2 GiB at a time
-      const n = fs.readSync(fd, out, done, Math.min(length - done, 0x40000000), offset + done);
+      const n = fs.readSync(fd, dest, done, Math.min(length - done, 0x40000000), offset + done);
       if (n === 0) throw new CheckpointError(this.path, part, offset + done, "unexpected end of file");
       done += n;
     }
-    return out;
   }
 
   private open(): number {

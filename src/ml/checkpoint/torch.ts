@@ -6,12 +6,12 @@
 // The object pickle names storages by persistent id ('storage', StorageType, key, location, numel) and
 // tensors by torch._utils._rebuild_tensor_v2(storage, offset, size, stride, …): a tensor is a view
 // (offset and strides in elements) of a storage that other tensors may share.
-import { CheckpointParts, Metadata, TensorEntry } from "./checkpoint";
+import { CheckpointParts, Metadata, TensorEntry, checkRows, rowBytes } from "./checkpoint";
 import { DType, fromBytes, gatherStrided, itemSize, torchDTypeName, torchStorageDType } from "./dtypes";
 import { NdArray, PlainObject, numpyPickleGlobals } from "./numpy";
 import { PickleError, PyFunction, PyGlobal, PyObject, PyValue, describe, globalTable, unpickle } from "./pickle";
 import { CheckpointError, FileSource } from "./source";
-import { readZipDirectory, readZipEntry, readZipRange } from "./zip";
+import { readZipDirectory, readZipEntry, readZipRangeInto } from "./zip";
 
 /** torch.FloatStorage & co., as a global the pickle names. */
 class StorageType extends PyGlobal {
@@ -33,11 +33,21 @@ class TorchDType extends PyGlobal {
   }
 }
 
-/** A storage the pickle refers to: `read(elementOffset, count)` gets its bytes from the file. */
+/**
+ * A storage the pickle refers to: `readInto(elementOffset, dest)` puts its bytes from the file into `dest`
+ * (dest.byteLength bytes); `read(elementOffset, count)` is the same into fresh memory.
+ */
 class StorageRef extends PyObject {
   constructor(readonly key: string, readonly dtype: DType, readonly numel: number,
-    readonly read: (elementOffset: number, count: number, part: string) => Uint8Array) {
+    readonly readInto: (elementOffset: number, dest: Uint8Array, part: string) => void) {
     super();
+  }
+
+  read(elementOffset: number, count: number, part: string): Uint8Array {
+    const length = count * itemSize[this.dtype];
+    const out = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
+    this.readInto(elementOffset, out, part);
+    return out;
   }
 }
 
@@ -99,8 +109,8 @@ function torchGlobals(): PyGlobal[] {
       const [storage, offset, size, stride, , , dtype] = args;
       if (!(storage instanceof StorageRef) || !(dtype instanceof TorchDType)) throw new Error("_rebuild_tensor_v3 with bad arguments");
       const bytes = storage.numel * itemSize[storage.dtype];
-      const typed = new StorageRef(storage.key, dtype.dtype, Math.floor(bytes / itemSize[dtype.dtype]), (at, count, part) =>
-        storage.read((at * itemSize[dtype.dtype]) / itemSize[storage.dtype], (count * itemSize[dtype.dtype]) / itemSize[storage.dtype], part));
+      const typed = new StorageRef(storage.key, dtype.dtype, Math.floor(bytes / itemSize[dtype.dtype]), (at, dest, part) =>
+        storage.readInto((at * itemSize[dtype.dtype]) / itemSize[storage.dtype], dest, part));
       return rebuildTensor([typed, offset, size, stride]);
     }),
   ];
@@ -127,7 +137,7 @@ function unpickleTorch(bytes: Uint8Array, source: FileSource, options: TorchRead
       // legacy files of torch < 1.? may name a view of a storage: (view_key, element offset, size)
       const [, offset, size] = ints(Array.isArray(view) ? view.map((v, i) => (i === 0 ? 0 : v)) : view, "storage view");
       if (offset + size > numel) throw new Error(`storage view [${offset}, ${offset + size}) of a storage of ${numel}`);
-      return new StorageRef(`${String(key)}[${offset}:${offset + size}]`, type.dtype, size, (at, count, part) => root.read(offset + at, count, part));
+      return new StorageRef(`${String(key)}[${offset}:${offset + size}]`, type.dtype, size, (at, dest, part) => root.readInto(offset + at, dest, part));
     },
   }, start);
 }
@@ -149,7 +159,7 @@ export function readTorchZip(source: FileSource): CheckpointParts {
     if (entry.size < numel * itemSize[dtype]) {
       throw new CheckpointError(source.path, `storage ${key}`, entry.localOffset, `${numel} ${dtype} elements need ${numel * itemSize[dtype]} bytes, entry ${name} holds ${entry.size}`);
     }
-    return cached(storages, key, () => new StorageRef(key, dtype, numel, (at, count, part) => readZipRange(source, entry, at * itemSize[dtype], count * itemSize[dtype], part)));
+    return cached(storages, key, () => new StorageRef(key, dtype, numel, (at, dest, part) => readZipRangeInto(source, entry, at * itemSize[dtype], dest, part)));
   };
   const { value } = unpickleTorch(readZipEntry(source, entries.get(pkl)!), source, { part: pkl, storage });
   return collect("pytorch", source, value, bigEndian);
@@ -194,10 +204,10 @@ export function readTorchLegacy(source: FileSource): CheckpointParts {
   const located = new Map<string, number>();
   const storages = new Map<string, StorageRef>();
   const storage = (key: string, dtype: DType, numel: number): StorageRef =>
-    cached(storages, key, () => new StorageRef(key, dtype, numel, (at, count, part) => {
+    cached(storages, key, () => new StorageRef(key, dtype, numel, (at, dest, part) => {
       const base = located.get(key);
       if (base === undefined) throw new CheckpointError(source.path, part, null, `storage ${key} is not in the file's storage list`);
-      return source.read(base + at * itemSize[dtype], count * itemSize[dtype], part);
+      source.readInto(base + at * itemSize[dtype], dest, part);
     }));
   const object = pickleAt(source, sysInfo.end, "legacy object pickle", { part: "", storage });
   const keys = pickleAt(source, object.end, "legacy storage keys");
@@ -231,7 +241,14 @@ function entryOf(t: TensorRef, bigEndian: boolean, name: string): TensorEntry {
     const all = fromBytes(storage.read(offset, span, name), dtype, bigEndian);
     return gatherStrided(all, shape, stride, 0);
   };
-  return { shape, dtype, bytes: numel * itemSize[dtype], read };
+  const info = { shape, dtype, bytes: numel * itemSize[dtype] };
+  // rows of a contiguous little-endian view lie in the file as they will in memory: read them in place
+  if (!contiguous || (bigEndian && itemSize[dtype] > 1)) return { ...info, read };
+  const readRows = (first: number, count: number, dest: Uint8Array): void => {
+    checkRows(info, first, count, dest, name);
+    storage.readInto(offset + (first * rowBytes(info)) / itemSize[dtype], dest, name);
+  };
+  return { ...info, read, readRows };
 }
 
 function ndarrayEntry(a: NdArray): TensorEntry {

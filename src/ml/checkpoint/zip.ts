@@ -135,11 +135,15 @@ export function readZipEntry(source: FileSource, entry: ZipEntry): Uint8Array {
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
-/** `length` bytes at `offset` inside an entry: straight from the file when stored. */
-export function readZipRange(source: FileSource, entry: ZipEntry, offset: number, length: number, part: string): Uint8Array {
+/**
+ * `dest.byteLength` bytes at `offset` inside an entry, into `dest`: straight from the file when stored,
+ * through an inflate of the whole entry when deflated (torch.save stores; a re-zipped archive may not).
+ */
+export function readZipRangeInto(source: FileSource, entry: ZipEntry, offset: number, dest: Uint8Array, part: string): void {
+  const length = dest.byteLength;
   if (offset + length > entry.size) {
     throw new CheckpointError(source.path, part, dataOffset(source, entry) + offset, `needs bytes up to ${offset + length} of zip entry ${entry.name}, which holds ${entry.size}`);
   }
-  if (entry.method === 0) return source.read(dataOffset(source, entry) + offset, length, part);
-  return readZipEntry(source, entry).slice(offset, offset + length);
+  if (entry.method === 0) source.readInto(dataOffset(source, entry) + offset, dest, part);
+  else dest.set(readZipEntry(source, entry).subarray(offset, offset + length));
 }

@@ -11,7 +11,8 @@
 // Reading results: on WebGPU in Node dataSync() throws; use `await logits.data()`.
 import * as tf from "@tensorflow/tfjs";
 import { checkWeights, headDim, type LlamaWeights, type ModelArgs } from "./args";
-import { checkTokens, precomputeFreqsCis } from "./transformer";
+import { precomputeFreqsCis } from "./rope";
+import { checkTokens } from "./transformer";
 
 interface LayerTensors {
   attention_norm: tf.Tensor1D;

@@ -16,6 +16,7 @@
 // attention writes k, v of the chunk into cache_k/cache_v[:B, start_pos : start_pos+T] and attends to
 // [0, start_pos + t] (the causal mask Meta builds with triu(diagonal=1) and hstacks after the cache).
 import { checkWeights, headDim, type LlamaWeights, type ModelArgs } from "./args";
+import { precomputeFreqsCis } from "./rope";
 import { SimdKernels } from "./simd";
 
 export interface TransformerOptions {
@@ -160,27 +161,6 @@ function attentionSimd(
     const inv = 1 / sum;
     for (let i = 0; i < hd; i++) out[r * dim + o + i] = headOut[o + i] * inv;
   }
-}
-
-/**
- * Meta's precompute_freqs_cis as two tables (max_seq_len, head_dim / 2): freqs = 1 / theta^(2i / head_dim);
- * angle = pos * freqs, both float32 in Meta's code (torch.outer of float32 tensors), so round the same way
- * before taking cos/sin.
- */
-export function precomputeFreqsCis(args: ModelArgs): { cos: Float32Array; sin: Float32Array } {
-  const hd = headDim(args);
-  const half = hd / 2;
-  const cos = new Float32Array(args.max_seq_len * half);
-  const sin = new Float32Array(args.max_seq_len * half);
-  for (let i = 0; i < half; i++) {
-    const freq = Math.fround(1 / Math.pow(args.rope_theta, Math.fround((2 * i) / hd)));
-    for (let pos = 0; pos < args.max_seq_len; pos++) {
-      const angle = Math.fround(pos * freq);
-      cos[pos * half + i] = Math.cos(angle);
-      sin[pos * half + i] = Math.sin(angle);
-    }
-  }
-  return { cos, sin };
 }
 
 /**

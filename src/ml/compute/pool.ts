@@ -22,7 +22,7 @@ export const CTL = {
   KERNEL: 1, // index in POOL_KERNELS, or STOP
   ARENA: 2,
   CHUNKS: 3,
-  NEXT: 4, // next chunk to take
+  NEXT: 4, // (job generation << 16) | next chunk to take
   DONE: 5, // chunks finished
   TOTAL: 6, // items
   ALIGN: 7, // chunk boundaries are multiples of this
@@ -42,10 +42,27 @@ export function chunkRange(c: number, chunks: number, total: number, align: numb
   return [at(c), at(c + 1)];
 }
 
-/** Runs chunks of the current job until none is left (the pool's threads and the owner alike). */
-export function takeChunks(ctl: Int32Array, kernel: (...args: number[]) => void, args: number[]): void {
+/** NEXT's value when job `gen` starts: its generation in the high bits, so a claim knows whose it is. */
+export const firstClaim = (gen: number): number => (gen & 0x7fff) << 16;
+
+/**
+ * Claims the next chunk of job `gen`, or returns -1 when it has none left. The claim is a
+ * compare-and-swap on (generation, chunk): a thread that finished the previous job's last chunk late
+ * must not take a chunk of the next job with the previous job's arguments (seen: wrong logits at step 17
+ * of a decode when NEXT was a plain counter reset per job).
+ */
+function claim(ctl: Int32Array, gen: number, chunks: number): number {
+  for (;;) {
+    const v = Atomics.load(ctl, CTL.NEXT);
+    if (v >>> 16 !== (gen & 0x7fff) || (v & 0xffff) >= chunks) return -1;
+    if (Atomics.compareExchange(ctl, CTL.NEXT, v, v + 1) === v) return v & 0xffff;
+  }
+}
+
+/** Runs chunks of job `gen` until none is left (the pool's threads and the owner alike). */
+export function takeChunks(ctl: Int32Array, gen: number, kernel: (...args: number[]) => void, args: number[]): void {
   const chunks = ctl[CTL.CHUNKS], total = ctl[CTL.TOTAL], align = ctl[CTL.ALIGN];
-  for (let c = Atomics.add(ctl, CTL.NEXT, 1); c < chunks; c = Atomics.add(ctl, CTL.NEXT, 1)) {
+  for (let c = claim(ctl, gen, chunks); c >= 0; c = claim(ctl, gen, chunks)) {
     const [i0, i1] = chunkRange(c, chunks, total, align);
     try {
       if (i1 > i0) kernel(...args, i0, i1);
@@ -72,7 +89,7 @@ export class ThreadPool {
     for (let i = 1; i < threads; i++) {
       const { port1, port2 } = new MessageChannel();
       const worker = new Worker(path.join(__dirname, "worker.js"), {
-        workerData: { module, ctl: this.ctl.buffer, port: port2 },
+        workerData: { kernels: module, ctl: this.ctl.buffer, port: port2 },
         transferList: [port2],
       });
       worker.unref(); // an idle pool never keeps a script alive; dispose() ends it
@@ -99,7 +116,7 @@ export class ThreadPool {
   run(arena: Arena, name: PoolKernel, args: number[], total: number, { align = 1, minItems = 1 } = {}): void {
     if (this.closed) throw new Error("the model's thread pool was disposed");
     const kernel = arena.kernels[name] as (...a: number[]) => void;
-    const chunks = Math.min(this.threads * 4, Math.floor(total / Math.max(minItems, align)));
+    const chunks = Math.min(this.threads * 4, 0xffff, Math.floor(total / Math.max(minItems, align)));
     if (this.workers.length === 0 || chunks < 2) {
       if (total > 0) kernel(...args, 0, total);
       return;
@@ -112,12 +129,13 @@ export class ThreadPool {
     ctl[CTL.ALIGN] = align;
     ctl[CTL.NARGS] = args.length;
     for (let i = 0; i < args.length; i++) ctl[CTL.ARGS + i] = args[i];
-    Atomics.store(ctl, CTL.NEXT, 0);
+    const gen = ctl[CTL.GEN] + 1;
     Atomics.store(ctl, CTL.DONE, 0);
     Atomics.store(ctl, CTL.FAILED, 0);
-    Atomics.add(ctl, CTL.GEN, 1); // publishes the job (Atomics order the plain stores before it)
+    Atomics.store(ctl, CTL.NEXT, firstClaim(gen));
+    Atomics.store(ctl, CTL.GEN, gen); // publishes the job (Atomics order the plain stores before it)
     if (Atomics.load(ctl, CTL.SLEEPERS) > 0) Atomics.notify(ctl, CTL.GEN);
-    takeChunks(ctl, kernel, args);
+    takeChunks(ctl, gen, kernel, args);
     for (let spins = 0; ; spins++) {
       const done = Atomics.load(ctl, CTL.DONE);
       if (done >= chunks) break;
@@ -159,6 +177,6 @@ export function workerLoop(module: WebAssembly.Module, ctl: Int32Array, port: Me
       instances.push(instantiate(module, message.message.memory));
     }
     const args = Array.from(ctl.subarray(CTL.ARGS, CTL.ARGS + ctl[CTL.NARGS]));
-    takeChunks(ctl, instances[arena][POOL_KERNELS[k]] as (...a: number[]) => void, args);
+    takeChunks(ctl, seen, instances[arena][POOL_KERNELS[k]] as (...a: number[]) => void, args);
   }
 }

@@ -5,5 +5,6 @@ import type { MessagePort } from "node:worker_threads";
 import { instantiate } from "./module";
 import { workerLoop } from "./pool";
 
-const { module, ctl, port } = workerData as { module: WebAssembly.Module; ctl: SharedArrayBuffer; port: MessagePort };
-workerLoop(module, new Int32Array(ctl), port, instantiate);
+// (not `module`: this compiles to CommonJS, where `module` is taken)
+const { kernels, ctl, port } = workerData as { kernels: WebAssembly.Module; ctl: SharedArrayBuffer; port: MessagePort };
+workerLoop(kernels, new Int32Array(ctl), port, instantiate);

@@ -27,7 +27,8 @@ export class Weight {
 /** Bytes of scratch `linear` needs to prepare R rows of x for a weight of `dtype` with `n` columns. */
 export function prepBytes(dtype: WeightDType, R: number, n: number): number {
   if (dtype === "float32") return 0;
-  return isBlockDType(dtype) ? R * rowBytes("q8_0", n) : R * n * 4;
+  // block weights read widened q8_0 blocks (68 bytes per 32 values; kernels.wat says why)
+  return isBlockDType(dtype) ? (R * n * 68) / QK : R * n * 4;
 }
 
 // Below these many multiply-adds a kernel call is not worth splitting: a chunk on another thread costs a

@@ -8,6 +8,7 @@ export interface Kernels {
   row_bytes(kind: number, n: number): number;
   matmul(kind: number, out: number, x: number, w: number, R: number, n: number, d: number, i0: number, i1: number): void;
   quantize_q8_0(dst: number, x: number, b0: number, b1: number): void;
+  q8_0_input_to_f32(dst: number, src: number, n: number): void;
   split_pairs(dst: number, x: number, R: number, n: number): void;
   rmsnorm(out: number, x: number, w: number, R: number, n: number, eps: number): void;
   silu_mul(g: number, u: number, i0: number, i1: number): void;

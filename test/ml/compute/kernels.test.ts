@@ -114,7 +114,7 @@ for (const dtype of WEIGHT_DTYPES) {
           let input = xs;
           if (dtype === "q8_0" || dtype === "q4_0") {
             const back = arena.alloc(4 * R * n);
-            arena.kernels.to_f32(KIND.q8_0, back, prep, R * n);
+            arena.kernels.q8_0_input_to_f32(back, prep, R * n);
             input = arena.f32(back, R * n).slice();
             assert.ok(Math.max(...input.map((v, i) => Math.abs(v - xs[i]))) < 2 / 127, "q8_0 input near x");
           }

@@ -117,6 +117,11 @@ export class Compute {
       items, { minItems: Math.ceil(MIN_CHUNK_MACS / perItem) });
   }
 
+  /** out (rows, cols) += C (rows, K) · A (K, cols), all float32 in one arena (SGD's BP2 and update). */
+  gemmAcc(arena: Arena, out: number, C: number, A: number, rows: number, K: number, cols: number): void {
+    this.pool.run(arena, "gemm_acc", [out, C, A, K, cols], rows, { minItems: Math.ceil(MIN_CHUNK_MACS / (K * cols)) });
+  }
+
   /** Ends the threads; the arenas are freed when nothing refers to them any more. */
   dispose(): void {
     this.pool.close();

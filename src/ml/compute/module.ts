@@ -15,6 +15,8 @@ export interface Kernels {
   add(x: number, y: number, i0: number, i1: number): void;
   attention(out: number, q: number, kc: number, vc: number, scores: number, T: number, start: number, maxSeq: number,
     nHeads: number, nKv: number, hd: number, i0: number, i1: number): void;
+  sigmoid_bias(z: number, b: number, R: number, n: number): void;
+  gemm_acc(out: number, C: number, A: number, K: number, cols: number, i0: number, i1: number): void;
   to_f32(kind: number, dst: number, src: number, n: number): void;
   from_f32(kind: number, dst: number, src: number, n: number): void;
 }

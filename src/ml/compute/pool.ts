@@ -13,7 +13,7 @@ import type { Arena } from "./arena";
 import { kernelModule, type Kernels } from "./module";
 
 /** The kernels a pool runs split; each takes its leading arguments, then the item range [i0, i1). */
-export const POOL_KERNELS = ["matmul", "quantize_q8_0", "silu_mul", "add", "attention"] as const;
+export const POOL_KERNELS = ["matmul", "quantize_q8_0", "silu_mul", "add", "attention", "gemm_acc"] as const;
 export type PoolKernel = (typeof POOL_KERNELS)[number];
 
 // the control block (Int32Array over a SharedArrayBuffer)

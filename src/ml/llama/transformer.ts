@@ -184,6 +184,17 @@ export class Transformer {
     }
   }
 
+  /** Bytes the weights take in memory, in their stored dtypes (a shared classifier counted once). */
+  get weightBytes(): number {
+    const { tok_embeddings, layers, norm, output } = this.weights;
+    const vector = (v: { length: number }): number => 4 * v.length;
+    let bytes = tok_embeddings.bytes + vector(norm) + (output === tok_embeddings ? 0 : output.bytes);
+    for (const l of layers) {
+      bytes += vector(l.attention_norm) + vector(l.ffn_norm) + [l.wq, l.wk, l.wv, l.wo, l.w1, l.w2, l.w3].reduce((s, w) => s + w.bytes, 0);
+    }
+    return bytes;
+  }
+
   /** Bytes of activations per arena, for the memory estimate. */
   static activationBytes(params: ModelArgs): number {
     return RunState.bytes(params, capacityFor(params));

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import wabt from "wabt";
-import { inline, parse, print } from "./wat-inline.mjs";
+import { inline, parse, print, select, variants } from "./wat-inline.mjs";
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
 const features = { simd: true, threads: true, bulk_memory: true, sat_float_to_int: true };
@@ -23,15 +23,19 @@ const assembler = await wabt();
 for (const file of watFiles(path.join(root, "src"))) {
   const relative = path.relative(root, file);
   const [tree] = parse(fs.readFileSync(file, "utf8"));
-  const module = assembler.parseWat(relative, print(inline(tree)), features);
-  try {
-    const { buffer } = module.toBinary({ log: false, write_debug_names: true });
-    // validated by the engine that will run it (wabt's own validator ignores the threads feature)
-    new WebAssembly.Module(buffer);
-    const out = path.join(root, "dist", relative.replace(/\.wat$/, ".wasm"));
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.writeFileSync(out, buffer);
-  } finally {
-    module.destroy();
+  // the baseline build, then one per (@variant NAME): kernels.wat → kernels.wasm, kernels.relaxed.wasm
+  for (const variant of [undefined, ...variants(tree)]) {
+    const module = assembler.parseWat(relative, print(inline(select(tree, variant))), { ...features, relaxed_simd: variant === "relaxed" });
+    try {
+      const { buffer } = module.toBinary({ log: false, write_debug_names: true });
+      // validated by the engine that will run it (wabt's own validator ignores the threads feature); a
+      // variant may use what this engine lacks (relaxed SIMD behind a flag on Node 20): the runtime picks
+      if (variant === undefined) new WebAssembly.Module(buffer);
+      const out = path.join(root, "dist", relative.replace(/\.wat$/, variant === undefined ? ".wasm" : `.${variant}.wasm`));
+      fs.mkdirSync(path.dirname(out), { recursive: true });
+      fs.writeFileSync(out, buffer);
+    } finally {
+      module.destroy();
+    }
   }
 }

@@ -61,11 +61,12 @@ const head = (n) => (isList(n) ? n[0] : undefined);
 
 /** A function's parts: name, declared params and locals [(name, type)], result types, body. */
 function parts(func) {
-  const out = { name: func[1], inline: false, params: [], locals: [], results: [], body: [], exports: [] };
+  const out = { name: func[1], inline: false, variant: undefined, params: [], locals: [], results: [], body: [], exports: [] };
   let k = 2;
   for (; k < func.length; k++) {
     const n = func[k];
     if (isList(n) && n[0] === "@inline") out.inline = true;
+    else if (isList(n) && n[0] === "@variant") out.variant = n[1];
     else if (isList(n) && n[0] === "export") out.exports.push(n);
     else if (isList(n) && (n[0] === "param" || n[0] === "local")) {
       if (n.length !== 3 || !n[1].startsWith("$")) throw new Error(`${out.name}: write (${n[0]} $name type), one per declaration`);
@@ -75,6 +76,26 @@ function parts(func) {
   }
   out.body = func.slice(k);
   return out;
+}
+
+/** The variant names a module defines functions for (`(@variant relaxed)`). */
+export function variants(module) {
+  return [...new Set(module.slice(1).filter((f) => head(f) === "func").map((f) => parts(f).variant).filter((v) => v !== undefined))];
+}
+
+/**
+ * The module as built for `variant` (undefined: the baseline). A function marked `(@variant V)` replaces
+ * the baseline function of the same name in V's build and is left out of every other build: kernels.wat
+ * keeps, say, a relaxed-SIMD dot product beside the plain one, and the engine picks the build it validates.
+ */
+export function select(module, variant) {
+  const [keyword, ...fields] = module;
+  const chosen = new Set(fields.filter((f) => head(f) === "func" && parts(f).variant === variant && variant !== undefined).map((f) => f[1]));
+  return [keyword, ...fields.filter((f) => {
+    if (head(f) !== "func") return true;
+    const v = parts(f).variant;
+    return v === undefined ? !chosen.has(f[1]) : v === variant;
+  })];
 }
 
 export function inline(module) {
@@ -124,7 +145,7 @@ export function inline(module) {
     const p = parts(f);
     const declare = [];
     const body = p.body.map((b) => expand(b, declare));
-    const header = f.slice(0, f.length - p.body.length);
+    const header = f.slice(0, f.length - p.body.length).filter((n) => !(isList(n) && n[0] === "@variant"));
     out.push([...header, ...declare, ...body]);
   }
   return out;

@@ -23,6 +23,13 @@
 ;; are kept "widened" (68 bytes: the f16-rounded scale as an f32, then the 32 int8 values as int16), so
 ;; that every weight row shares one widening of x and the products go through i32x4.dot_i16x8_s
 ;; (measured: a third faster than widening both sides per row).
+;;
+;; Relaxed SIMD: where the engine has it (Node 22+; Node 20 behind --experimental-wasm-relaxed-simd),
+;; the functions marked (@variant relaxed) replace their namesakes (scripts/build-wasm.mjs builds
+;; kernels.relaxed.wasm; src/ml/compute/module.ts picks it when WebAssembly.validate accepts it). There
+;; x's blocks hold |q| and the sign of q instead of q widened, and each block's dot product is two
+;; i16x8.relaxed_dot_i8x16_i7x16_s, as ggml's x86 code pairs _mm_sign_epi8 with _mm_maddubs_epi16: the
+;; 7-bit operand |q| keeps the instruction's result exact and the same on every engine.
 ;; For bf16 and f16 weights, x is f32 in "pair-split" order ($split_pairs): in every group of 8 values the
 ;; even-indexed ones first, then the odd ones, so that one 16-byte load of 8 half-precision weights gives
 ;; the even weights (low halves of each 32-bit lane) and the odd weights (high halves) as two f32x4 with
@@ -113,6 +120,19 @@
                  (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $lo)) (v128.load offset=20 (local.get $x))))
       (i32x4.add (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.get $hi)) (v128.load offset=36 (local.get $x)))
                  (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $hi)) (v128.load offset=52 (local.get $x))))))
+
+  ;; the same sum from a relaxed x block: |q| at $x + 4 (32 bytes), q < 0 as byte masks at $x + 36; each
+  ;; weight takes the sign of its q (weights are never -128: ggml's quantizers stop at ±127). Pairs of
+  ;; products fit in i16 (2·127·127). Not i32x4.relaxed_dot_i8x16_i7x16_add_s: V8 11.3 (Node 20, behind
+  ;; its flag) returns twice the dot product for it (measured: [-3,5,-7,2]·[2,3,4,5] gave -18, not -9)
+  (func $dot_block (@variant relaxed) (@inline) (param $lo v128) (param $hi v128) (param $x i32) (result v128)
+    (i32x4.add
+      (i32x4.extadd_pairwise_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s
+        (v128.bitselect (i8x16.neg (local.get $lo)) (local.get $lo) (v128.load offset=36 (local.get $x)))
+        (v128.load offset=4 (local.get $x))))
+      (i32x4.extadd_pairwise_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s
+        (v128.bitselect (i8x16.neg (local.get $hi)) (local.get $hi) (v128.load offset=52 (local.get $x)))
+        (v128.load offset=20 (local.get $x))))))
 
   ;; ── dot products of four weight rows with one row of x ────────────────────────────────────────────
   ;; $dot4_<kind>(out, x, w0, stride, n): out[0..3] = Σ_j w_k[j] · x[j] for the rows w_k = w0 + k·stride.
@@ -448,6 +468,67 @@
           (f32.convert_i32_s (i32.load16_s offset=4 (i32.add
             (i32.add (local.get $src) (i32.mul (i32.shr_u (local.get $j) (i32.const 5)) (i32.const 68)))
             (i32.shl (i32.and (local.get $j) (i32.const 31)) (i32.const 1)))))))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $next))))
+
+  ;; the relaxed build's x blocks: d as f32, |q| (32 int8), then q < 0 as 32 byte masks (68 bytes)
+  (func $quantize_q8_0 (@variant relaxed) (export "quantize_q8_0") (param $dst i32) (param $x i32) (param $b0 i32) (param $b1 i32)
+    (local $b i32) (local $src i32) (local $out i32) (local $amax v128) (local $m f32) (local $id v128) (local $q v128)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $v4 v128) (local $v5 v128) (local $v6 v128) (local $v7 v128)
+    (local.set $b (local.get $b0))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $b) (local.get $b1)))
+      (local.set $src (i32.add (local.get $x) (i32.shl (local.get $b) (i32.const 7))))
+      (local.set $out (i32.add (local.get $dst) (i32.mul (local.get $b) (i32.const 68))))
+      (local.set $v0 (v128.load offset=0 (local.get $src)))
+      (local.set $v1 (v128.load offset=16 (local.get $src)))
+      (local.set $v2 (v128.load offset=32 (local.get $src)))
+      (local.set $v3 (v128.load offset=48 (local.get $src)))
+      (local.set $v4 (v128.load offset=64 (local.get $src)))
+      (local.set $v5 (v128.load offset=80 (local.get $src)))
+      (local.set $v6 (v128.load offset=96 (local.get $src)))
+      (local.set $v7 (v128.load offset=112 (local.get $src)))
+      (local.set $amax (f32x4.max
+        (f32x4.max (f32x4.max (f32x4.abs (local.get $v0)) (f32x4.abs (local.get $v1))) (f32x4.max (f32x4.abs (local.get $v2)) (f32x4.abs (local.get $v3))))
+        (f32x4.max (f32x4.max (f32x4.abs (local.get $v4)) (f32x4.abs (local.get $v5))) (f32x4.max (f32x4.abs (local.get $v6)) (f32x4.abs (local.get $v7))))))
+      (local.set $m (f32.max (f32.max (f32x4.extract_lane 0 (local.get $amax)) (f32x4.extract_lane 1 (local.get $amax)))
+                             (f32.max (f32x4.extract_lane 2 (local.get $amax)) (f32x4.extract_lane 3 (local.get $amax)))))
+      (f32.store (local.get $out)
+        (f32.load (i32.shl (call $f32_to_f16 (f32.div (local.get $m) (f32.const 127))) (i32.const 2))))
+      (local.set $id (f32x4.splat (select (f32.div (f32.const 127) (local.get $m)) (f32.const 0) (f32.ne (local.get $m) (f32.const 0)))))
+      (local.set $q (i8x16.narrow_i16x8_s
+        (i16x8.narrow_i32x4_s
+          (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (local.get $v0) (local.get $id))))
+          (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (local.get $v1) (local.get $id)))))
+        (i16x8.narrow_i32x4_s
+          (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (local.get $v2) (local.get $id))))
+          (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (local.get $v3) (local.get $id)))))))
+      (v128.store offset=4 (local.get $out) (i8x16.abs (local.get $q)))
+      (v128.store offset=36 (local.get $out) (i8x16.lt_s (local.get $q) (v128.const i32x4 0 0 0 0)))
+      (local.set $q (i8x16.narrow_i16x8_s
+        (i16x8.narrow_i32x4_s
+          (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (local.get $v4) (local.get $id))))
+          (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (local.get $v5) (local.get $id)))))
+        (i16x8.narrow_i32x4_s
+          (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (local.get $v6) (local.get $id))))
+          (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (local.get $v7) (local.get $id)))))))
+      (v128.store offset=20 (local.get $out) (i8x16.abs (local.get $q)))
+      (v128.store offset=52 (local.get $out) (i8x16.lt_s (local.get $q) (v128.const i32x4 0 0 0 0)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $next))))
+
+  (func $q8_0_input_to_f32 (@variant relaxed) (export "q8_0_input_to_f32") (param $dst i32) (param $src i32) (param $n i32)
+    (local $j i32) (local $block i32) (local $k i32) (local $q i32)
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
+      (local.set $block (i32.add (local.get $src) (i32.mul (i32.shr_u (local.get $j) (i32.const 5)) (i32.const 68))))
+      (local.set $k (i32.and (local.get $j) (i32.const 31)))
+      (local.set $q (i32.load8_u offset=4 (i32.add (local.get $block) (local.get $k))))
+      (if (i32.load8_u offset=36 (i32.add (local.get $block) (local.get $k)))
+        (then (local.set $q (i32.sub (i32.const 0) (local.get $q)))))
+      (f32.store (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 2)))
+        (f32.mul (f32.load (local.get $block)) (f32.convert_i32_s (local.get $q))))
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
       (br $next))))
 

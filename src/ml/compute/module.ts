@@ -22,15 +22,34 @@ export interface Kernels {
 }
 
 let compiled: WebAssembly.Module | undefined;
+let relaxed = false;
 
-/** The kernels module, compiled once (synchronously: it is small, and Llama.load is synchronous). */
+/**
+ * The kernels module, compiled once (synchronously: it is small, and Llama.load is synchronous): the
+ * relaxed-SIMD build where the engine validates it (Node 22+, or Node 20 with
+ * --experimental-wasm-relaxed-simd), else the baseline. TENSORBOOK_RELAXED_SIMD=0 forces the baseline.
+ */
 export function kernelModule(): WebAssembly.Module {
   if (compiled) return compiled;
   const file = path.join(__dirname, "kernels.wasm");
   if (!fs.existsSync(file)) {
     throw new Error(`${file} is missing: the WebAssembly kernels are assembled from kernels.wat by \`npm run build\` (scripts/build-wasm.mjs)`);
   }
+  const variant = path.join(__dirname, "kernels.relaxed.wasm");
+  if (process.env.TENSORBOOK_RELAXED_SIMD !== "0" && fs.existsSync(variant)) {
+    const bytes = fs.readFileSync(variant);
+    if (WebAssembly.validate(bytes)) {
+      relaxed = true;
+      return (compiled = new WebAssembly.Module(bytes));
+    }
+  }
   return (compiled = new WebAssembly.Module(fs.readFileSync(file)));
+}
+
+/** The instruction set the kernels run with: "relaxed-simd" or "simd" (doctor and the benchmarks print it). */
+export function kernelFeatures(): "relaxed-simd" | "simd" {
+  kernelModule();
+  return relaxed ? "relaxed-simd" : "simd";
 }
 
 /** An instance of the kernels over `memory` (a shared WebAssembly.Memory: an arena). */

@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   console.log(formatDevice(info));
   const args: ModelArgs = { ...SHAPES[shape], max_batch_size: 1 };
   const weights = randomWeights(args);
-  const cpu = new Transformer(args, weights);
+  const cpu = Transformer.fromArrays(args, weights);
   const gpu = new TfTransformer(args, weights);
   const V = args.vocab_size;
 

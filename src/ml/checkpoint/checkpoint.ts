@@ -157,6 +157,11 @@ export class Checkpoint {
     return this.entries.has(name);
   }
 
+  /** Whether two names are one tensor (llama2.c's shared classifier, a tied Hugging Face lm_head). */
+  aliases(a: string, b: string): boolean {
+    return this.entries.has(a) && this.entries.get(a) === this.entries.get(b);
+  }
+
   /** Shape, dtype and size of a tensor, without reading its data. */
   info(name: string): TensorInfo {
     const e = this.entry(name);

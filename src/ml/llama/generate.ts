@@ -19,10 +19,13 @@
 import type { ModelArgs } from "./args";
 import { Mulberry32, argmax, drawFromNucleus, logProb, softmax, topK, topPNucleus, type Nucleus } from "./sampling";
 
-/** What generate needs of a model: Meta's forward as (B, T, vocab) logits in a Float32Array. */
+/**
+ * What generate needs of a model: Meta's forward as (B, T, vocab) logits in a Float32Array, or with
+ * `positions: "last"` (B, 1, vocab) of each row's last position (a model may skip the rest's output head).
+ */
 export interface LogitsModel {
   readonly params: ModelArgs;
-  forward(tokens: ArrayLike<number>[], startPos: number): Float32Array;
+  forward(tokens: ArrayLike<number>[], startPos: number, positions?: "all" | "last"): Float32Array;
 }
 
 /** What generate needs of a tokenizer. */
@@ -183,9 +186,11 @@ export function* generateSteps(model: LogitsModel, vocab: GenerateVocab, promptT
   for (let curPos = minPromptLen; curPos < totalLen; curPos++) {
     const chunk = tokens.map((row) => row.slice(prevPos, curPos));
     const T = curPos - prevPos;
-    const logits = model.forward(chunk, prevPos); // (bsz, T, vocab)
+    // (bsz, T, vocab) when logprobs score every position, else (bsz, 1, vocab): only the last is sampled
+    const logits = model.forward(chunk, prevPos, logprobs ? "all" : "last");
+    const L = logprobs ? T : 1;
     for (let b = 0; b < bsz; b++) {
-      const last = logits.subarray((b * T + T - 1) * V, (b * T + T) * V);
+      const last = logits.subarray((b * L + L - 1) * V, (b * L + L) * V);
       // next_token for every row (prompt rows too: the draw is taken, then replaced, as in Meta's code)
       let nextToken: number;
       let shown: Nucleus | undefined;

@@ -2,15 +2,21 @@
 // tokenizer — forward, generate, text_completion — with tensorbook's additions (streaming, token
 // probabilities, a seed), and Llama.load — Meta's Llama.build — from any format loadCheckpoint reads.
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import type { Checkpoint } from "../checkpoint/checkpoint";
 import { loadCheckpoint } from "../checkpoint/load";
+import { Compute } from "../compute/compute";
+import { isWeightDType } from "../compute/dtype";
+import { checkInterrupt } from "../../runtime/interrupt";
 import { Tokenizer } from "../tokenizer/tokenizer";
 import type { LlamaWeights, ModelArgs } from "./args";
 import { generateAsync, generateSync, type GenerateOptions, type GenerateResult, type GenerateVocab } from "./generate";
+import { availableMemory, describeNeed, formatBytes, total, type MemoryNeed } from "./memory";
 import { TfTransformer } from "./tfjs_transformer";
-import { Transformer } from "./transformer";
-import { modelArgs, weightsFromCheckpoint, type ArgsOptions } from "./weights";
+import { kvBytesPerLayer, Transformer } from "./transformer";
+import { loadWeights, modelArgs, planWeights, STAGING_BYTES, toFloat32, weightBytes, type ArgsOptions, type LoadDType } from "./weights";
 
 /** What the Llama needs of a tokenizer (the tokenizer room's Tokenizer fits it). */
 export interface LlamaTokenizer {
@@ -44,6 +50,16 @@ export interface LoadOptions extends ArgsOptions {
    * none found ⇒ a model without tokenizer (generate on ids still works). `null`: do not look.
    */
   tokenizer?: LlamaTokenizer | string | null;
+  /**
+   * The dtype weights are kept in. "auto" (default) keeps the file's: bf16 stays bf16, f16 f16, a q8_0 or
+   * q4_0 GGUF tensor stays quantized (ggml's other block types become q8_0, float64 float32).
+   * "float32" | "bfloat16" | "float16" | "q8_0" | "q4_0" convert on load (q8_0 and q4_0 with ggml's
+   * reference quantizers, so a block equals the one llama.cpp writes). Norm weights stay float32; a
+   * matrix whose rows are not whole blocks of 32 keeps its float dtype, as llama.cpp's quantizer does.
+   */
+  dtype?: LoadDType;
+  /** Threads the kernels run on (default os.availableParallelism()); 1 and N give the same tokens. */
+  threads?: number;
 }
 
 /** The tokenizer file that goes with a checkpoint, by the conventions of Meta, HF and llama2.c folders. */
@@ -59,35 +75,56 @@ function findTokenizer(checkpointPath: string): string | undefined {
 /** Without a tokenizer, generate still runs on ids; pieces show as <id> and EOS/pad follow Llama's 2 / −1. */
 const idsOnly: GenerateVocab = { eosId: 2, padId: -1, idToPiece: (id) => `<${id}>` };
 
+// a model dropped without dispose() still ends its threads (and so frees its arenas) once collected
+const disposeOnCollect = new FinalizationRegistry<Compute>((compute) => compute.dispose());
+
 export class Llama {
   readonly params: ModelArgs;
   /** Meta's `self.model`: the Transformer with its KV cache. */
   readonly model: Transformer;
   readonly tokenizer: LlamaTokenizer | undefined;
 
-  constructor(params: ModelArgs, weights: LlamaWeights, tokenizer?: LlamaTokenizer) {
+  /** A Llama over a loaded Transformer, or over plain float32 weights (Meta's layout), kept as float32. */
+  constructor(params: ModelArgs, weights: LlamaWeights | Transformer, tokenizer?: LlamaTokenizer) {
     if (tokenizer !== undefined && tokenizer.vocabSize !== params.vocab_size) {
       throw new Error(`Llama: the tokenizer has ${tokenizer.vocabSize} pieces but the model's vocab_size is ${params.vocab_size}`);
     }
     this.params = params;
-    this.model = new Transformer(params, weights);
+    this.model = weights instanceof Transformer ? weights : Transformer.fromArrays(params, weights, { checkInterrupt });
     this.tokenizer = tokenizer;
+    disposeOnCollect.register(this, this.model.compute, this);
   }
 
   /**
    * Meta's Llama.build from any format loadCheckpoint reads (llama2.c .bin, Meta folder incl. bf16 and
-   * model-parallel shards, Hugging Face folder, .pth/safetensors of Meta-named tensors).
+   * model-parallel shards, Hugging Face folder, .pth/safetensors of Meta-named tensors). Each weight is
+   * read from the file straight into the memory the kernels read, in `dtype`; before anything is read,
+   * the bytes needed are checked against the memory free (an error names both, and a dtype that fits).
    * maxSeqLen defaults to the checkpoint's (llama2.c seq_len, HF max_position_embeddings; Meta's
-   * params.json has none: 2048), maxBatchSize to 8.
+   * params.json has none: 2048), maxBatchSize to 8, or the most that fits in memory.
    */
   static load(pathOrFolder: string, opts: LoadOptions = {}): Llama {
+    const dtype = opts.dtype ?? "auto";
+    if (dtype !== "auto" && !isWeightDType(dtype)) {
+      throw new Error(`Llama.load: dtype ${JSON.stringify(dtype)} is not one of "auto", "float32", "bfloat16", "float16", "q8_0", "q4_0"`);
+    }
+    const threads = opts.threads ?? os.availableParallelism();
+    if (!Number.isInteger(threads) || threads < 1) throw new Error(`Llama.load: threads must be a positive integer, got ${threads}`);
     const ckpt = loadCheckpoint(pathOrFolder);
     try {
       if (ckpt.params === undefined) {
         throw new Error(`Llama.load: ${pathOrFolder} is a ${ckpt.format} checkpoint without Llama params (params.json, config.json or a llama2.c header)`);
       }
-      const args = modelArgs(ckpt.params, opts);
-      const weights = weightsFromCheckpoint(ckpt, args);
+      const { args, groups } = fitInMemory(ckpt, modelArgs(ckpt.params, opts), dtype, opts.maxBatchSize === undefined);
+      const compute = new Compute(threads);
+      let model: Transformer;
+      try {
+        const weights = loadWeights(ckpt, groups, compute, Transformer.activationBytes(args));
+        model = new Transformer(args, weights, compute, { checkInterrupt });
+      } catch (e) {
+        compute.dispose();
+        throw e;
+      }
       let tokenizer: LlamaTokenizer | undefined;
       if (typeof opts.tokenizer === "string") tokenizer = Tokenizer.load(opts.tokenizer);
       else if (opts.tokenizer) tokenizer = opts.tokenizer;
@@ -95,10 +132,21 @@ export class Llama {
         const found = findTokenizer(pathOrFolder);
         if (found !== undefined) tokenizer = Tokenizer.load(found);
       }
-      return new Llama(args, weights, tokenizer);
+      try {
+        return new Llama(args, model, tokenizer);
+      } catch (e) {
+        model.dispose();
+        throw e;
+      }
     } finally {
       ckpt.close();
     }
+  }
+
+  /** Ends the model's threads and frees its memory; the Llama is unusable after. */
+  dispose(): void {
+    disposeOnCollect.unregister(this);
+    this.model.dispose();
   }
 
   /**
@@ -115,7 +163,7 @@ export class Llama {
    * KV cache: for devices and for looking at intermediate tensors. Dispose it when done.
    */
   tfjsModel(): TfTransformer {
-    return new TfTransformer(this.params, this.model.weights);
+    return new TfTransformer(this.params, toFloat32(this.model.weights));
   }
 
   /** The same forward as a Float32Array (B·T·vocab), without tfjs: a view the next call overwrites (.slice() keeps it). */
@@ -163,4 +211,35 @@ export class Llama {
     }
     return this.tokenizer;
   }
+}
+
+/**
+ * The model's args and weight plan, checked against the memory free before anything is allocated. With
+ * `chooseBatch` (no maxBatchSize given), max_batch_size is 8, or the most whose KV cache still fits.
+ */
+function fitInMemory(ckpt: Checkpoint, args: ModelArgs, dtype: LoadDType, chooseBatch: boolean): { args: ModelArgs; groups: ReturnType<typeof planWeights> } {
+  const available = availableMemory();
+  const plan = (a: ModelArgs, d: LoadDType): { groups: ReturnType<typeof planWeights>; need: MemoryNeed } => {
+    const groups = planWeights(ckpt, a, d, kvBytesPerLayer(a));
+    const weights = weightBytes(groups);
+    const arenas = Math.max(1, Math.ceil(weights / 3.8e9));
+    // activations and staging per arena, plus what the JS side of the runtime holds (~200 MB)
+    return { groups, need: { weights, kvCache: a.n_layers * kvBytesPerLayer(a), working: arenas * (Transformer.activationBytes(a) + STAGING_BYTES) + 200e6 } };
+  };
+  let fitted = plan(args, dtype);
+  while (chooseBatch && total(fitted.need) > available && args.max_batch_size > 1) {
+    args = { ...args, max_batch_size: Math.max(1, args.max_batch_size >> 1) };
+    fitted = plan(args, dtype);
+  }
+  if (total(fitted.need) > available) {
+    const smaller = (["bfloat16", "q8_0", "q4_0"] as const)
+      .map((d) => ({ d, need: plan(args, d).need }))
+      .filter(({ need }) => need.weights < fitted.need.weights);
+    const fits = smaller.find(({ need }) => total(need) <= available);
+    const advice = fits
+      ? `as ${fits.d} it needs ${formatBytes(total(fits.need))}: Llama.load(path, { dtype: "${fits.d}" })`
+      : `no dtype fits (q4_0 would need ${formatBytes(total(smaller[smaller.length - 1]?.need ?? fitted.need))}); a smaller maxSeqLen or maxBatchSize shrinks the KV cache`;
+    throw new Error(`Llama.load: ${ckpt.path} needs ${describeNeed(fitted.need)} with dtype "${dtype}", max_seq_len ${args.max_seq_len} and max_batch_size ${args.max_batch_size}, but ${formatBytes(available)} of memory is free; ${advice}`);
+  }
+  return { args, groups: fitted.groups };
 }

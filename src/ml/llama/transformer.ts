@@ -1,12 +1,9 @@
-// Meta's Transformer.forward (llama/model.py) over Float32Arrays, with Meta's KV cache.
+// Meta's Transformer.forward (llama/model.py) with Meta's KV cache, over weights in compute memory.
 //
-// Why typed arrays and not tfjs ops: at stories260K's size (dim 64) a tfjs op costs ~7 µs of dispatch
-// and Meta's forward is ~330 ops a token, so tfjs tops out near 300 tokens/s (../shared/PEERS.md), while
-// the arithmetic is under a million flops. This file is llama2.c's run.c algorithm, batched: every row
-// of the batch and every position of the chunk goes through each Linear together, so a weight row is
-// read once per step, not once per token. The Linear layers and the attention dot products run in the
-// WebAssembly SIMD kernels of simd.ts (float32 sums, as run.c and PyTorch's CPU kernels) where the engine
-// has them and the shapes fit (multiples of 4); otherwise in the JS loops below (float64 sums).
+// It reads like llama2.c's run.c: a RunState holds the activations of the rows in flight, and forward
+// walks the layers calling one kernel per step. The arithmetic runs in the WebAssembly kernels of
+// src/ml/compute (matmuls for every weight dtype, on every core); what is left in JS is bookkeeping and
+// the rotary embedding (a few thousand multiplications a row).
 //
 // Semantics follow Meta's code line by line:
 //   h = tok_embeddings(tokens)                                           (B, T, dim)
@@ -15,152 +12,83 @@
 //   logits = output(norm(h))                                            (B, T, vocab)
 // attention writes k, v of the chunk into cache_k/cache_v[:B, start_pos : start_pos+T] and attends to
 // [0, start_pos + t] (the causal mask Meta builds with triu(diagonal=1) and hstacks after the cache).
-import { checkWeights, headDim, type LlamaWeights, type ModelArgs } from "./args";
+//
+// Rows in flight: a long prompt goes through in chunks of positions (all layers for one chunk, then the
+// next). Attention is causal and every row's arithmetic is its own, so chunking changes no value; it
+// bounds the activations at `capacity` rows whatever the prompt length.
+import type { Arena } from "../compute/arena";
+import { Compute, prepBytes, type Weight } from "../compute/compute";
+import { headDim, type LlamaWeights, type ModelArgs } from "./args";
 import { precomputeFreqsCis } from "./rope";
-import { SimdKernels } from "./simd";
+import { arraySource, loadWeights, planWeights, type LoadDType, type TransformerWeights } from "./weights";
 
 export interface TransformerOptions {
-  /** Linear layers and attention through the WebAssembly SIMD kernels where the engine has them (default true). */
-  simd?: boolean;
+  /** Called between layers: throws to stop a forward (the notebook's Stop), so Stop never waits a token. */
+  checkInterrupt?: () => void;
 }
 
-/**
- * out[r, i] = Σ_j w[i, j] · x[r, j] — x (R, n), w (d, n) as nn.Linear stores it, out (R, d).
- * Four weight rows at a time share each load of x[r, j] (5 loads per 4 multiply-adds instead of 8: in JS
- * every typed-array load is bounds-checked and widened, so loads, not flops, bound this loop), and the
- * four sums are independent so the adds do not wait on each other.
- */
-function matmul(out: Float32Array, x: Float32Array, w: Float32Array, R: number, n: number, d: number): void {
-  let i = 0;
-  for (; i + 3 < d; i += 4) {
-    const w0 = i * n, w1 = w0 + n, w2 = w1 + n, w3 = w2 + n;
-    for (let r = 0; r < R; r++) {
-      const xr = r * n;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let j = 0; j < n; j++) {
-        const xj = x[xr + j];
-        s0 += w[w0 + j] * xj;
-        s1 += w[w1 + j] * xj;
-        s2 += w[w2 + j] * xj;
-        s3 += w[w3 + j] * xj;
-      }
-      const o = r * d + i;
-      out[o] = s0;
-      out[o + 1] = s1;
-      out[o + 2] = s2;
-      out[o + 3] = s3;
-    }
-  }
-  for (; i < d; i++) {
-    const wi = i * n;
-    for (let r = 0; r < R; r++) {
-      const xr = r * n;
-      let s = 0;
-      for (let j = 0; j < n; j++) s += w[wi + j] * x[xr + j];
-      out[r * d + i] = s;
-    }
-  }
+/** Which positions' logits forward returns: all (Meta's forward), or the last of each row (decoding). */
+export type LogitPositions = "all" | "last";
+
+/** Bytes of one layer's KV cache: cache_k and cache_v, (max_batch_size, max_seq_len, n_kv_heads · head_dim) f32. */
+export function kvBytesPerLayer(args: ModelArgs): number {
+  return 2 * args.max_batch_size * args.max_seq_len * args.n_kv_heads * headDim(args) * 4;
 }
 
-/** Meta's RMSNorm: x * rsqrt(mean(x²) + eps) * weight, per row of (R, dim). */
-function rmsnorm(out: Float32Array, x: Float32Array, weight: Float32Array, R: number, dim: number, eps: number): void {
-  for (let r = 0; r < R; r++) {
-    const o = r * dim;
-    let ss = 0;
-    for (let j = 0; j < dim; j++) ss += x[o + j] * x[o + j];
-    const scale = 1 / Math.sqrt(ss / dim + eps);
-    for (let j = 0; j < dim; j++) out[o + j] = x[o + j] * scale * weight[j];
-  }
+const align4 = (n: number): number => Math.ceil(n / 4) * 4;
+
+/** Rows a forward keeps in flight: at least the batch, at most 32, fewer when attention scores are large. */
+export function capacityFor(args: ModelArgs): number {
+  const scoreBytesPerRow = args.n_heads * align4(args.max_seq_len) * 4;
+  return Math.max(args.max_batch_size, Math.min(32, Math.floor((64 << 20) / scoreBytesPerRow)));
 }
 
-/** Rotates each head's pairs (x[2i], x[2i+1]) of every row (R, heads * hd) by freqs_cis[start_pos + t]. */
-function rope(x: Float32Array, R: number, T: number, startPos: number, heads: number, hd: number, cos: Float32Array, sin: Float32Array): void {
-  const half = hd / 2;
-  const width = heads * hd;
-  for (let r = 0; r < R; r++) {
-    const c = (startPos + (r % T)) * half;
-    for (let h = 0; h < heads; h++) {
-      const o = r * width + h * hd;
-      for (let i = 0; i < half; i++) {
-        const a = x[o + 2 * i], b = x[o + 2 * i + 1];
-        x[o + 2 * i] = a * cos[c + i] - b * sin[c + i];
-        x[o + 2 * i + 1] = a * sin[c + i] + b * cos[c + i];
-      }
-    }
+/** run.c's RunState: the activations of up to `capacity` rows, in one arena (byte addresses). */
+class RunState {
+  static bytes(args: ModelArgs, capacity: number): number {
+    const { dim, hidden_dim, vocab_size, n_heads, max_seq_len } = args;
+    const kvDim = args.n_kv_heads * headDim(args);
+    const floats = capacity * (5 * dim + 2 * kvDim + 2 * hidden_dim + vocab_size + Math.max(dim, hidden_dim) + n_heads * align4(max_seq_len));
+    return 4 * floats + 12 * 64;
+  }
+
+  readonly x: number; // (R, dim) the residual stream h
+  readonly xb: number; // (R, dim)
+  readonly xb2: number; // (R, dim)
+  readonly q: number; // (R, dim)
+  readonly k: number; // (R, kv_dim)
+  readonly v: number; // (R, kv_dim)
+  readonly hb: number; // (R, hidden_dim)
+  readonly hb2: number; // (R, hidden_dim)
+  readonly logits: number; // (R, vocab)
+  readonly prep: number; // x prepared for a matmul (q8_0 blocks or pair-split)
+  readonly att: number; // (R, n_heads, max_seq_len) attention scores
+  readonly xs: Float32Array; // x, q, k as JS sees them (embedding rows in, rotary embedding)
+  readonly qs: Float32Array;
+  readonly ks: Float32Array;
+
+  constructor(readonly arena: Arena, args: ModelArgs, capacity: number) {
+    const { dim, hidden_dim, vocab_size, n_heads, max_seq_len } = args;
+    const kvDim = args.n_kv_heads * headDim(args);
+    const f32 = (n: number): number => arena.alloc(4 * capacity * n);
+    [this.x, this.xb, this.xb2, this.q] = [f32(dim), f32(dim), f32(dim), f32(dim)];
+    [this.k, this.v] = [f32(kvDim), f32(kvDim)];
+    [this.hb, this.hb2] = [f32(hidden_dim), f32(hidden_dim)];
+    this.logits = f32(vocab_size);
+    this.prep = arena.alloc(Math.max(prepBytes("bfloat16", capacity, Math.max(dim, hidden_dim)), 64));
+    this.att = f32(n_heads * align4(max_seq_len));
+    this.xs = arena.f32(this.x, capacity * dim);
+    this.qs = arena.f32(this.q, capacity * dim);
+    this.ks = arena.f32(this.k, capacity * kvDim);
   }
 }
 
-/**
- * One query row r against its batch row's cache (keys 0..last), all heads: out[r] = softmax(q·kᵀ/√hd) · v.
- * repeat_kv: query head h reads KV head floor(h / n_rep). The weighted sum of v gathers in `acc` (float64)
- * and is stored once: a += into the Float32Array would round and re-widen on every position.
- */
-function attention(
-  out: Float32Array, q: Float32Array, cacheK: Float32Array, cacheV: Float32Array, scores: Float64Array, acc: Float64Array,
-  r: number, cacheRow: number, last: number, nHeads: number, nRep: number, hd: number,
-): void {
-  const dim = nHeads * hd;
-  const kvDim = (nHeads / nRep) * hd;
-  const scale = 1 / Math.sqrt(hd);
-  const hd4 = hd - (hd % 4);
-  for (let h = 0; h < nHeads; h++) {
-    const qo = r * dim + h * hd;
-    const kvo = cacheRow + ((h / nRep) | 0) * hd;
-    let max = -Infinity;
-    for (let p = 0, ko = kvo; p <= last; p++, ko += kvDim) {
-      let s0 = 0, s1 = 0;
-      let i = 0;
-      for (; i < hd4; i += 4) {
-        s0 += q[qo + i] * cacheK[ko + i] + q[qo + i + 2] * cacheK[ko + i + 2];
-        s1 += q[qo + i + 1] * cacheK[ko + i + 1] + q[qo + i + 3] * cacheK[ko + i + 3];
-      }
-      for (; i < hd; i++) s0 += q[qo + i] * cacheK[ko + i];
-      const s = (s0 + s1) * scale;
-      scores[p] = s;
-      if (s > max) max = s;
-    }
-    let sum = 0;
-    for (let p = 0; p <= last; p++) sum += (scores[p] = Math.exp(scores[p] - max));
-    acc.fill(0);
-    for (let p = 0, vo = kvo; p <= last; p++, vo += kvDim) {
-      const a = scores[p];
-      for (let i = 0; i < hd; i++) acc[i] += a * cacheV[vo + i];
-    }
-    const o = r * dim + h * hd;
-    const inv = 1 / sum;
-    for (let i = 0; i < hd; i++) out[o + i] = acc[i] * inv;
-  }
-}
-
-/**
- * The same attention through the SIMD kernels, for caches that live in their memory: q·k for every cached
- * position, the softmax's exp (a polynomial in wasm: it has no exp instruction), Σ p·v, then one 1/sum
- * scale per head.
- * qRow (dim), scores (max_seq_len) and headOut (dim) are views into the kernels' memory.
- */
-function attentionSimd(
-  kernels: SimdKernels, out: Float32Array, q: Float32Array, cacheK: Float32Array, cacheV: Float32Array,
-  qRow: Float32Array, scores: Float32Array, headOut: Float32Array,
-  r: number, cacheRow: number, last: number, nHeads: number, nRep: number, hd: number,
-): void {
-  const dim = nHeads * hd;
-  const kvDim = (nHeads / nRep) * hd;
-  const scale = 1 / Math.sqrt(hd);
-  const count = last + 1;
-  qRow.set(q.subarray(r * dim, (r + 1) * dim));
-  for (let h = 0; h < nHeads; h++) {
-    const kvo = (cacheRow + ((h / nRep) | 0) * hd) * 4;
-    kernels.scores(scores.byteOffset, qRow.byteOffset + h * hd * 4, cacheK.byteOffset + kvo, kvDim * 4, count, hd * 4);
-    let max = -Infinity;
-    for (let p = 0; p < count; p++) if (scores[p] > max) max = scores[p];
-    kernels.exp(scores.byteOffset, count, max, scale);
-    let sum = 0;
-    for (let p = 0; p < count; p++) sum += scores[p];
-    const o = h * hd;
-    kernels.wsum(headOut.byteOffset + o * 4, scores.byteOffset, cacheV.byteOffset + kvo, kvDim * 4, count, hd * 4);
-    const inv = 1 / sum;
-    for (let i = 0; i < hd; i++) out[r * dim + o + i] = headOut[o + i] * inv;
-  }
+/** A layer's KV cache, in its block's arena. */
+interface Cache {
+  k: number;
+  v: number;
+  ks: Float32Array;
+  vs: Float32Array;
 }
 
 /**
@@ -189,187 +117,194 @@ export function checkTokens(params: ModelArgs, tokens: ArrayLike<number>[], star
   return [B, T];
 }
 
+/** Rotates each head's pairs (x[2i], x[2i+1]) of R rows (heads · hd wide) by freqs_cis[pos of the row]. */
+function rope(x: Float32Array, R: number, T: number, startPos: number, heads: number, hd: number, cos: Float32Array, sin: Float32Array): void {
+  const half = hd / 2;
+  const width = heads * hd;
+  for (let r = 0; r < R; r++) {
+    const c = (startPos + (r % T)) * half;
+    for (let h = 0; h < heads; h++) {
+      const o = r * width + h * hd;
+      for (let i = 0; i < half; i++) {
+        const a = x[o + 2 * i], b = x[o + 2 * i + 1];
+        x[o + 2 * i] = a * cos[c + i] - b * sin[c + i];
+        x[o + 2 * i + 1] = a * sin[c + i] + b * cos[c + i];
+      }
+    }
+  }
+}
+
 export class Transformer {
   readonly params: ModelArgs;
-  /** The weights (Meta names), as the Transformer reads them. */
-  readonly weights: LlamaWeights;
+  readonly weights: TransformerWeights;
+  readonly compute: Compute;
+  /** Rows a forward keeps in flight (a longer chunk goes through in pieces). */
+  readonly capacity: number;
   private readonly headDim: number;
   private readonly kvDim: number;
-  // cache_k / cache_v per layer: (max_batch_size, max_seq_len, n_kv_heads * head_dim), as Meta's Attention
-  private readonly cacheK: Float32Array[];
-  private readonly cacheV: Float32Array[];
+  private readonly states = new Map<Arena, RunState>();
+  private readonly caches: Cache[];
   // freqs_cis as two tables (max_seq_len, head_dim / 2)
   private readonly cos: Float32Array;
   private readonly sin: Float32Array;
-  // scratch, grown to the largest B*T seen, never allocated per token
-  private capacity = 0;
-  private x = new Float32Array(0); // (R, dim) the residual stream h
-  private xb = new Float32Array(0); // (R, dim)
-  private xb2 = new Float32Array(0); // (R, dim)
-  private q = new Float32Array(0); // (R, dim)
-  private k = new Float32Array(0); // (R, kv_dim)
-  private v = new Float32Array(0); // (R, kv_dim)
-  private hb = new Float32Array(0); // (R, hidden_dim)
-  private hb2 = new Float32Array(0); // (R, hidden_dim)
-  private logits = new Float32Array(0); // (R, vocab)
-  private readonly scores: Float64Array; // (max_seq_len)
-  private readonly acc: Float64Array; // (head_dim)
-  // the SIMD kernels, where each weight sits in their memory (weights they cannot take stay in JS loops),
-  // and their attention scratch; the caches then live in that memory too
-  private readonly simd: SimdKernels | undefined;
-  private readonly placed = new Map<Float32Array, number>();
-  private readonly qRow: Float32Array; // (dim)
-  private readonly simdScores: Float32Array; // (max_seq_len)
-  private readonly headOut: Float32Array; // (dim)
+  private result = new Float32Array(0);
+  private readonly checkInterrupt: (() => void) | undefined;
 
-  constructor(params: ModelArgs, weights: LlamaWeights, opts: TransformerOptions = {}) {
-    checkWeights(params, weights);
+  /** Over weights already loaded into `compute`'s arenas (see Llama.load); allocates the caches and activations. */
+  constructor(params: ModelArgs, weights: TransformerWeights, compute: Compute, opts: TransformerOptions = {}) {
     this.params = params;
     this.weights = weights;
+    this.compute = compute;
+    this.checkInterrupt = opts.checkInterrupt;
     this.headDim = headDim(params);
     this.kvDim = params.n_kv_heads * this.headDim;
-    const { dim, hidden_dim, vocab_size, max_seq_len } = params;
-    const kvDim = this.kvDim;
-    const cacheSize = params.max_batch_size * max_seq_len * kvDim;
-    this.simd = opts.simd === false || this.headDim % 4 !== 0 ? undefined : SimdKernels.create();
-    if (this.simd) {
-      const simd = this.simd;
-      const place = (w: Float32Array, n: number, d: number): void => {
-        if (SimdKernels.fits(n, d) && !this.placed.has(w)) this.placed.set(w, simd.place(w));
-      };
-      for (const l of weights.layers) {
-        place(l.wq, dim, dim);
-        place(l.wk, dim, kvDim);
-        place(l.wv, dim, kvDim);
-        place(l.wo, dim, dim);
-        place(l.w1, dim, hidden_dim);
-        place(l.w2, hidden_dim, dim);
-        place(l.w3, dim, hidden_dim);
-      }
-      place(weights.output, dim, vocab_size);
-      const cacheAt = weights.layers.map(() => [simd.alloc(cacheSize), simd.alloc(cacheSize)]);
-      const [qRowAt, scoresAt, headOutAt] = [simd.alloc(dim), simd.alloc(max_seq_len), simd.alloc(dim)];
-      // scratch for n + d floats a row of the widest Linear: output (dim → vocab) or w1/w2/w3 (dim ↔ hidden)
-      simd.seal(dim + Math.max(vocab_size, hidden_dim));
-      this.cacheK = cacheAt.map(([k]) => simd.view(k, cacheSize));
-      this.cacheV = cacheAt.map(([, v]) => simd.view(v, cacheSize));
-      this.qRow = simd.view(qRowAt, dim);
-      this.simdScores = simd.view(scoresAt, max_seq_len);
-      this.headOut = simd.view(headOutAt, dim);
-    } else {
-      this.cacheK = weights.layers.map(() => new Float32Array(cacheSize));
-      this.cacheV = weights.layers.map(() => new Float32Array(cacheSize));
-      this.qRow = this.simdScores = this.headOut = new Float32Array(0);
+    if (this.headDim % 4 !== 0) throw new Error(`llama: head_dim ${this.headDim} must be a multiple of 4`);
+    this.capacity = capacityFor(params);
+    const cacheFloats = params.max_batch_size * params.max_seq_len * this.kvDim;
+    this.caches = weights.layers.map(({ arena }) => {
+      const k = arena.alloc(4 * cacheFloats), v = arena.alloc(4 * cacheFloats);
+      return { k, v, ks: arena.f32(k, cacheFloats), vs: arena.f32(v, cacheFloats) };
+    });
+    for (const w of [weights.tok_embeddings, ...weights.layers, weights.output]) {
+      if (!this.states.has(w.arena)) this.states.set(w.arena, new RunState(w.arena, params, this.capacity));
     }
-    this.scores = new Float64Array(params.max_seq_len);
-    this.acc = new Float64Array(this.headDim);
     ({ cos: this.cos, sin: this.sin } = precomputeFreqsCis(params));
   }
 
+  /** A model over plain float32 arrays (Meta's layout), kept as `dtype` (default float32). */
+  static fromArrays(params: ModelArgs, weights: LlamaWeights, opts: TransformerOptions & { dtype?: LoadDType; threads?: number } = {}): Transformer {
+    const compute = new Compute(opts.threads);
+    try {
+      const groups = planWeights(arraySource(params, weights), params, opts.dtype ?? "float32", kvBytesPerLayer(params));
+      const loaded = loadWeights(arraySource(params, weights), groups, compute, RunState.bytes(params, capacityFor(params)));
+      return new Transformer(params, loaded, compute, opts);
+    } catch (e) {
+      compute.dispose();
+      throw e;
+    }
+  }
+
+  /** Bytes of activations per arena, for the memory estimate. */
+  static activationBytes(params: ModelArgs): number {
+    return RunState.bytes(params, capacityFor(params));
+  }
+
   /**
-   * Logits (B, T, vocab) for `tokens` (B rows of T ids) at positions start_pos .. start_pos+T-1, reading
-   * and filling the KV cache as Meta's Transformer.forward. The result is a view of a buffer that the next
-   * call overwrites: copy it to keep it.
+   * Logits for `tokens` (B rows of T ids) at positions start_pos .. start_pos+T-1, reading and filling the
+   * KV cache as Meta's Transformer.forward: (B, T, vocab), or (B, 1, vocab) of each row's last position
+   * with `positions: "last"` (all generate needs without logprobs; it skips the output head elsewhere).
+   * The result is a view of a buffer the next call overwrites: copy it to keep it.
    */
-  forward(tokens: ArrayLike<number>[], startPos: number): Float32Array {
-    const { dim, n_heads, n_kv_heads, vocab_size, hidden_dim, norm_eps, max_seq_len } = this.params;
+  forward(tokens: ArrayLike<number>[], startPos: number, positions: LogitPositions = "all"): Float32Array {
     const [B, T] = checkTokens(this.params, tokens, startPos);
+    const V = this.params.vocab_size;
+    const outT = positions === "all" ? T : 1;
+    if (this.result.length < B * outT * V) this.result = new Float32Array(B * outT * V);
+    const perChunk = Math.max(1, Math.floor(this.capacity / B));
+    for (let t0 = 0; t0 < T; t0 += perChunk) {
+      const Tc = Math.min(perChunk, T - t0);
+      let s = this.embed(tokens, t0, Tc);
+      for (let l = 0; l < this.weights.layers.length; l++) {
+        s = this.moveTo(s, this.weights.layers[l].arena, B * Tc);
+        this.block(l, s, B, Tc, startPos + t0);
+        this.checkInterrupt?.();
+      }
+      s = this.moveTo(s, this.weights.output.arena, B * Tc);
+      if (positions === "all") {
+        this.head(s, s.x, B * Tc);
+        for (let b = 0; b < B; b++) this.result.set(s.arena.f32(s.logits + 4 * b * Tc * V, Tc * V), (b * T + t0) * V);
+      } else if (t0 + Tc === T) {
+        // gather each row's last position into xb2, then norm and head over those B rows only
+        const dim = this.params.dim;
+        const gathered = s.arena.f32(s.xb2, B * dim);
+        for (let b = 0; b < B; b++) gathered.set(s.xs.subarray((b * Tc + Tc - 1) * dim, (b * Tc + Tc) * dim), b * dim);
+        this.head(s, s.xb2, B);
+        this.result.set(s.arena.f32(s.logits, B * V), 0);
+      }
+    }
+    return this.result.subarray(0, B * outT * V);
+  }
+
+  /** Ends the model's threads and lets its memory go. */
+  dispose(): void {
+    this.compute.dispose();
+  }
+
+  /** h = tok_embeddings(tokens[:, t0 : t0+T]) into the embedding arena's x, rows (b, t) in order. */
+  private embed(tokens: ArrayLike<number>[], t0: number, T: number): RunState {
+    const emb = this.weights.tok_embeddings;
+    const s = this.states.get(emb.arena)!;
+    const dim = this.params.dim;
+    for (let b = 0; b < tokens.length; b++) {
+      for (let t = 0; t < T; t++) emb.rowToFloat32(tokens[b][t0 + t], s.x + 4 * (b * T + t) * dim);
+    }
+    return s;
+  }
+
+  /** The residual stream's R rows, carried to the state of `arena` when the next layer lives there. */
+  private moveTo(s: RunState, arena: Arena, R: number): RunState {
+    if (s.arena === arena) return s;
+    const next = this.states.get(arena)!;
+    next.xs.set(s.xs.subarray(0, R * this.params.dim));
+    return next;
+  }
+
+  /** One TransformerBlock over R = B·T rows at positions pos .. pos+T-1. */
+  private block(l: number, s: RunState, B: number, T: number, pos: number): void {
+    const { dim, n_heads, n_kv_heads, hidden_dim, norm_eps, max_seq_len } = this.params;
+    const w = this.weights.layers[l];
+    const cache = this.caches[l];
+    const c = this.compute;
+    const a = s.arena;
     const R = B * T;
-    this.reserve(R);
-    const { x, xb, xb2, q, k, v, hb, hb2, logits, scores, cos, sin } = this;
-    const hd = this.headDim;
-    const kvDim = this.kvDim;
-    const nRep = n_heads / n_kv_heads;
+    const hd = this.headDim, kvDim = this.kvDim;
 
-    // h = tok_embeddings(tokens)   (B, T, dim)
+    // xq, xk, xv = wq(x), wk(x), wv(x) of attention_norm(h)
+    c.rmsnorm(a, s.xb, s.x, w.attention_norm.ptr, R, dim, norm_eps);
+    this.linears(s.xb, R, [[s.q, w.wq], [s.k, w.wk], [s.v, w.wv]], s.prep);
+    // apply_rotary_emb: view_as_complex pairs (x[2i], x[2i+1]) of each head, times freqs_cis[pos]
+    rope(s.qs, R, T, pos, n_heads, hd, this.cos, this.sin);
+    rope(s.ks, R, T, pos, n_kv_heads, hd, this.cos, this.sin);
+    // cache_k[:B, start_pos : start_pos + T] = xk (and xv)
+    const vs = a.f32(s.v, R * kvDim);
     for (let b = 0; b < B; b++) {
-      for (let t = 0; t < T; t++) {
-        const id = tokens[b][t];
-        x.set(this.weights.tok_embeddings.subarray(id * dim, (id + 1) * dim), (b * T + t) * dim);
-      }
+      const dst = (b * max_seq_len + pos) * kvDim;
+      cache.ks.set(s.ks.subarray(b * T * kvDim, (b + 1) * T * kvDim), dst);
+      cache.vs.set(vs.subarray(b * T * kvDim, (b + 1) * T * kvDim), dst);
     }
+    // softmax(q·kᵀ / √head_dim + mask) · v over keys 0..pos, every head → xb (R, dim)
+    c.attention(a, {
+      out: s.xb, q: s.q, cacheK: cache.k, cacheV: cache.v, scores: s.att,
+      B, T, startPos: pos, maxSeqLen: max_seq_len, nHeads: n_heads, nKvHeads: n_kv_heads, headDim: hd,
+    });
+    // h = x + wo(attention)
+    c.linear(s.xb2, s.xb, w.wo, R, s.prep);
+    c.add(a, s.x, s.xb2, R * dim);
+    // out = h + w2(silu(w1(ffn_norm(h))) * w3(ffn_norm(h)))
+    c.rmsnorm(a, s.xb, s.x, w.ffn_norm.ptr, R, dim, norm_eps);
+    this.linears(s.xb, R, [[s.hb, w.w1], [s.hb2, w.w3]], s.prep);
+    c.siluMul(a, s.hb, s.hb2, R * hidden_dim);
+    c.linear(s.xb2, s.hb, w.w2, R, s.prep);
+    c.add(a, s.x, s.xb2, R * dim);
+  }
 
-    for (let l = 0; l < this.weights.layers.length; l++) {
-      const layer = this.weights.layers[l];
-      const cacheK = this.cacheK[l];
-      const cacheV = this.cacheV[l];
-
-      // xq, xk, xv = wq(x), wk(x), wv(x) on attention_norm(h)
-      rmsnorm(xb, x, layer.attention_norm, R, dim, norm_eps);
-      this.linear(q, xb, layer.wq, R, dim, dim);
-      this.linear(k, xb, layer.wk, R, dim, kvDim);
-      this.linear(v, xb, layer.wv, R, dim, kvDim);
-
-      // apply_rotary_emb: view_as_complex pairs (x[2i], x[2i+1]) of each head, times freqs_cis[pos]
-      rope(q, R, T, startPos, n_heads, hd, cos, sin);
-      rope(k, R, T, startPos, n_kv_heads, hd, cos, sin);
-
-      // cache_k[:B, start_pos : start_pos + T] = xk (and xv)
-      for (let b = 0; b < B; b++) {
-        const dst = (b * max_seq_len + startPos) * kvDim;
-        cacheK.set(k.subarray(b * T * kvDim, (b + 1) * T * kvDim), dst);
-        cacheV.set(v.subarray(b * T * kvDim, (b + 1) * T * kvDim), dst);
+  /** Several Linears of one input: x is prepared once per weight dtype. */
+  private linears(x: number, R: number, pairs: [number, Weight][], prep: number): void {
+    let preparedFor: string | undefined;
+    let input = x;
+    for (const [out, w] of pairs) {
+      if (w.dtype !== preparedFor) {
+        input = this.compute.prepare(x, w.dtype, R, w.cols, w.arena, prep);
+        preparedFor = w.dtype;
       }
-
-      // scores = softmax(q·kᵀ / sqrt(head_dim) + mask) over keys 0..pos; output = scores · v  → xb (R, dim)
-      for (let b = 0; b < B; b++) {
-        for (let t = 0; t < T; t++) {
-          const r = b * T + t;
-          if (this.simd) {
-            attentionSimd(this.simd, xb, q, cacheK, cacheV, this.qRow, this.simdScores, this.headOut, r, b * max_seq_len * kvDim, startPos + t, n_heads, nRep, hd);
-          } else {
-            attention(xb, q, cacheK, cacheV, scores, this.acc, r, b * max_seq_len * kvDim, startPos + t, n_heads, nRep, hd);
-          }
-        }
-      }
-
-      // h = x + wo(attention)
-      this.linear(xb2, xb, layer.wo, R, dim, dim);
-      for (let i = 0; i < R * dim; i++) x[i] += xb2[i];
-
-      // out = h + w2(silu(w1(ffn_norm(h))) * w3(ffn_norm(h)))
-      rmsnorm(xb, x, layer.ffn_norm, R, dim, norm_eps);
-      this.linear(hb, xb, layer.w1, R, dim, hidden_dim);
-      this.linear(hb2, xb, layer.w3, R, dim, hidden_dim);
-      for (let i = 0; i < R * hidden_dim; i++) {
-        const g = hb[i];
-        hb[i] = (g / (1 + Math.exp(-g))) * hb2[i];
-      }
-      this.linear(xb2, hb, layer.w2, R, hidden_dim, dim);
-      for (let i = 0; i < R * dim; i++) x[i] += xb2[i];
+      this.compute.matmul(out, input, w, R);
     }
-
-    // logits = output(norm(h))   (B, T, vocab)
-    rmsnorm(xb, x, this.weights.norm, R, dim, norm_eps);
-    this.linear(logits, xb, this.weights.output, R, dim, vocab_size);
-    return logits.subarray(0, R * vocab_size);
   }
 
-  /** Whether the SIMD kernels run this model (else the JS loops). */
-  get usesSimd(): boolean {
-    return this.simd !== undefined;
-  }
-
-  /** nn.Linear without bias: out (R, d) = x (R, n) · wᵀ, through the SIMD kernel when w was placed there. */
-  private linear(out: Float32Array, x: Float32Array, w: Float32Array, R: number, n: number, d: number): void {
-    const at = this.placed.get(w);
-    if (at !== undefined) this.simd!.matmul(out, x, at, R, n, d);
-    else matmul(out, x, w, R, n, d);
-  }
-
-  /** Grows the scratch buffers to hold R = B * T rows (only when a larger chunk arrives). */
-  private reserve(R: number): void {
-    if (R <= this.capacity) return;
-    const { dim, hidden_dim, vocab_size } = this.params;
-    this.x = new Float32Array(R * dim);
-    this.xb = new Float32Array(R * dim);
-    this.xb2 = new Float32Array(R * dim);
-    this.q = new Float32Array(R * dim);
-    this.k = new Float32Array(R * this.kvDim);
-    this.v = new Float32Array(R * this.kvDim);
-    this.hb = new Float32Array(R * hidden_dim);
-    this.hb2 = new Float32Array(R * hidden_dim);
-    this.logits = new Float32Array(R * vocab_size);
-    this.capacity = R;
+  /** logits = output(norm(h)) for `rows` rows of h starting at byte address `h`, into s.logits. */
+  private head(s: RunState, h: number, rows: number): void {
+    const { dim, norm_eps } = this.params;
+    this.compute.rmsnorm(s.arena, s.xb, h, this.weights.norm.ptr, rows, dim, norm_eps);
+    this.compute.linear(s.logits, s.xb, this.weights.output, rows, s.prep);
   }
 }

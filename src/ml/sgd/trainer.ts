@@ -1,88 +1,83 @@
-// The batched trainer's memory and its choice of loops: parameters and mini-batch buffers live in one
-// WebAssembly memory (as Float32Array views), so the SIMD kernels (simd.ts) and the JS kernels
-// (kernels.ts) work on the same floats. Where WebAssembly SIMD is missing, plain arrays and the JS loops.
-import { MiniBatchBuffers, applyUpdate, backward, forward, outputDeltas, sigmoid, type FlatParameters } from "./kernels";
-import { instantiate, type SimdKernels } from "./simd";
+// Nielsen's mini-batch step with the whole mini-batch as a matrix, on the compute layer's kernels: the
+// path Network.SGD runs by default. Parameters and mini-batch buffers live in one arena, as Float32Array
+// views, so the kernels and the few JS loops (BP1, σ' and the bias sums) work on the same floats.
+//
+// Why not tf ops: at these sizes ([64,30,10], [784,30,10], mini-batch 10) a step is ~20 small kernels and
+// tfjs spends ~7 µs dispatching each one (PEERS.md), more than the arithmetic. See bench/sgd.ts.
+//
+// Layout: weights[l] is (sizes[l+1], sizes[l]) row-major, numpy's `w` of shape (y, x); biases[l] is
+// (sizes[l+1]). A mini-batch of m samples is held sample-major: activations[l] is (m, sizes[l]), one
+// sample's activation vector a row.
+import type { Arena } from "../compute/arena";
+import { Compute, Weight } from "../compute/compute";
+import { MiniBatchBuffers, outputDeltas, type FlatParameters } from "./kernels";
 
 export class BatchedTrainer {
   readonly flat: FlatParameters;
   readonly buffers: MiniBatchBuffers;
-  private readonly coefficients: Float32Array; // (nOut, m): −(eta/m)·delta transposed, for update_layer
-  private readonly simd: SimdKernels | null;
+  private readonly compute: Compute;
+  private readonly arena: Arena;
+  private readonly layers: Weight[]; // the weights as the matmul kernel reads them
+  private readonly coefficients: Float32Array; // (nOut, m): −(eta/m)·delta transposed, for the update
 
-  /**
-   * Room for mini-batches (and evaluation chunks) of up to `capacity` samples; starts from `init`.
-   * `simd: false` runs the JS loops even where WebAssembly SIMD exists (tests compare the two).
-   */
-  constructor(readonly sizes: readonly number[], readonly capacity: number, init: FlatParameters, { simd = true }: { simd?: boolean } = {}) {
-    const widest = Math.max(...sizes.slice(1));
-    const floats = 2 * sizes.slice(1).reduce((sum, n, l) => sum + n * (sizes[l] + 1) + 4, 0) +
-      sizes.reduce((sum, n) => sum + capacity * n + 4, 0) * 2 + capacity * widest + 16;
-    this.simd = simd ? instantiate(floats * 4) : null;
-    let offset = 0; // bytes; every array starts 16-byte aligned
-    const alloc = this.simd === null
-      ? (length: number) => new Float32Array(length)
-      : (length: number) => {
-        const view = new Float32Array((this.simd as SimdKernels).memory.buffer, offset, length);
-        offset += Math.ceil(length / 4) * 16;
-        return view;
-      };
+  /** Room for mini-batches (and evaluation chunks) of up to `capacity` samples; starts from `init`. */
+  constructor(readonly sizes: readonly number[], readonly capacity: number, init: FlatParameters) {
+    // one thread: a [784, 30, 10] step is ~500k multiply-adds, less than handing chunks to another thread costs
+    this.compute = new Compute(1);
+    this.arena = this.compute.newArena();
+    const arena = this.arena;
+    const alloc = (length: number): Float32Array => arena.f32(arena.alloc(4 * length, 16), length);
     this.flat = {
       sizes,
       weights: init.weights.map((w) => copyInto(alloc(w.length), w)),
       biases: init.biases.map((b) => copyInto(alloc(b.length), b)),
     };
+    this.layers = this.flat.weights.map((w, l) => new Weight(arena, w.byteOffset, sizes[l + 1], sizes[l], "float32"));
     this.buffers = new MiniBatchBuffers(sizes, capacity, alloc);
-    this.coefficients = alloc(capacity * widest);
-  }
-
-  /** Whether the WebAssembly SIMD loops run (else kernels.ts's). */
-  get usesSimd(): boolean {
-    return this.simd !== null;
+    this.coefficients = alloc(capacity * Math.max(...sizes.slice(1)));
   }
 
   /** a_{l+1} = sigmoid(w_l · a_l + b_l) for the first m rows. */
   forward(m: number): void {
-    if (this.simd === null) return forward(this.flat, this.buffers, m);
-    const { weights, biases } = this.flat;
     const a = this.buffers.activations;
-    for (let l = 0; l < weights.length; l++) {
-      const nOut = this.sizes[l + 1];
-      this.simd.forwardLayer(weights[l].byteOffset, biases[l].byteOffset, a[l].byteOffset, a[l + 1].byteOffset, m, this.sizes[l], nOut);
-      const out = a[l + 1];
-      for (let k = 0; k < m * nOut; k++) out[k] = sigmoid(out[k]);
+    for (let l = 0; l < this.layers.length; l++) {
+      this.compute.matmul(a[l + 1].byteOffset, a[l].byteOffset, this.layers[l], m);
+      this.arena.kernels.sigmoid_bias(a[l + 1].byteOffset, this.flat.biases[l].byteOffset, m, this.sizes[l + 1]);
     }
   }
 
   /**
-   * BP1 and BP2 for the first m rows. BP2's product (w_{l+1}^T · delta_{l+1}), one row per sample, is
-   * update_layer's shape: out (m, nHere) += C (m, nNext) · A (nNext, nHere) with C = delta_{l+1}, A = w.
+   * The backward pass for the whole mini-batch, with the weights as they were before the step:
+   *   delta_L = cost_derivative(a_L, y) * sigmoid_prime(z_L)          (BP1)
+   *   delta_l = (w_{l+1}^T · delta_{l+1}) * sigmoid_prime(z_l)        (BP2)
+   * sigmoid_prime(z) = sigmoid(z)(1 − sigmoid(z)) = a(1 − a), so z need not be kept. BP2's product, one row
+   * per sample, is gemm_acc's shape: dHere (m, nHere) += delta_{l+1} (m, nNext) · w_{l+1} (nNext, nHere).
    */
   backward(m: number): void {
-    if (this.simd === null) return backward(this.flat, this.buffers, m);
-    const { weights } = this.flat;
     const { activations, deltas, y } = this.buffers;
-    const L = weights.length;
+    const L = this.layers.length;
     outputDeltas(activations[L], y, deltas[L - 1], m * this.sizes[L]);
     for (let l = L - 1; l >= 1; l--) {
       const nHere = this.sizes[l];
       const dHere = deltas[l - 1];
       const aHere = activations[l];
       dHere.fill(0, 0, m * nHere);
-      this.simd.updateLayer(dHere.byteOffset, deltas[l].byteOffset, weights[l].byteOffset, this.sizes[l + 1], nHere, m);
+      this.compute.gemmAcc(this.arena, dHere.byteOffset, deltas[l].byteOffset, this.flat.weights[l].byteOffset, m, this.sizes[l + 1], nHere);
       for (let k = 0; k < m * nHere; k++) {
         const a = aHere[k];
-        dHere[k] *= a * (1 - a); // * sigmoid_prime(z)
+        dHere[k] *= a * (1 - a);
       }
     }
   }
 
-  /** w - (eta/len(mini_batch))*nw and b - (eta/len(mini_batch))*nb, nw and nb from the last backward. */
+  /**
+   * w - (eta/len(mini_batch))*nw and b - (eta/len(mini_batch))*nb, nw and nb from the last backward and
+   * never stored: w (nOut, nIn) += c (nOut, m) · a (m, nIn) with c = −(eta/m)·deltaᵀ.
+   */
   update(m: number, eta: number): void {
-    if (this.simd === null) return applyUpdate(this.flat, this.buffers, m, eta);
     const scale = eta / m;
     const c = this.coefficients;
-    for (let l = 0; l < this.flat.weights.length; l++) {
+    for (let l = 0; l < this.layers.length; l++) {
       const nOut = this.sizes[l + 1];
       const delta = this.buffers.deltas[l];
       const b = this.flat.biases[l];
@@ -95,7 +90,7 @@ export class BatchedTrainer {
         }
         b[o] -= scale * nb;
       }
-      this.simd.updateLayer(this.flat.weights[l].byteOffset, c.byteOffset, this.buffers.activations[l].byteOffset, m, this.sizes[l], nOut);
+      this.compute.gemmAcc(this.arena, this.flat.weights[l].byteOffset, c.byteOffset, this.buffers.activations[l].byteOffset, nOut, m, this.sizes[l]);
     }
   }
 }

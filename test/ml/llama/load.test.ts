@@ -35,7 +35,7 @@ test("the tokenizer is found beside the weights (HF tokenizer.model); without on
 test("the constructor refuses a tokenizer of another vocabulary size, naming both", () => {
   const llama = loadStories();
   const small = { ...llama.tokenizer!, vocabSize: 100, bosId: 1, eosId: 2, padId: -1, encode: () => [], decode: () => "", idToPiece: () => "" };
-  assert.throws(() => new Llama(llama.params, llama.model.weights, small), /the tokenizer has 100 pieces but the model's vocab_size is 512/);
+  assert.throws(() => new Llama(llama.params, llama.model, small), /the tokenizer has 100 pieces but the model's vocab_size is 512/);
   assert.throws(() => Llama.load(fixture("llama", "make_generate_reference.py")), /make_generate_reference\.py/);
 });
 

@@ -42,6 +42,8 @@ export interface GenerateReference {
   cases: GenerateCase[];
   forward: { tokens: number[][]; prefill: number; chunk_logits: number[] };
   bf16: { prompts: Bf16Prompt[] };
+  /** The float32 checkpoint's matrices rounded to float16, through PyTorch's float32 forward. */
+  float16: { prompts: Bf16Prompt[] };
 }
 
 const json = <T>(file: string): T => JSON.parse(fs.readFileSync(file, "utf8")) as T;

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { TfTransformer } from "../../../src/ml/llama/tfjs_transformer";
 import { Transformer } from "../../../src/ml/llama/transformer";
+import { toFloat32 } from "../../../src/ml/llama/weights";
 import { maxAbsDiff, tinyArgs, tinyWeights } from "./tiny";
 import { loadStories, storiesReference } from "./stories";
 
@@ -13,7 +14,7 @@ const rows = [[1, 5, 9, 3, 17, 4, 30, 2], [2, 8, 8, 1, 0, 29, 14, 7]];
 
 test("tfjs ops equal the typed-array forward: prefill of 5, then three cached steps, batch of two", async () => {
   await tf.setBackend("cpu");
-  const ref = new Transformer(args, tinyWeights(args));
+  const ref = Transformer.fromArrays(args, tinyWeights(args), { threads: 1 });
   const model = new TfTransformer(args, tinyWeights(args));
   const check = (chunk: number[][], pos: number): void => {
     const logits = model.forward(chunk, pos);
@@ -29,12 +30,13 @@ test("tfjs ops equal the typed-array forward: prefill of 5, then three cached st
   // back to start_pos 2: the cache forgets positions 2.. as Meta's would overwrite them
   check(rows.map((r) => r.slice(2, 6)), 2);
   model.dispose();
+  ref.dispose();
 });
 
 test("stories260K through tfjs ops: the reference's last-position logits within 1e-4", async () => {
   await tf.setBackend("cpu");
   const llama = loadStories();
-  const weights = llama.model.weights;
+  const weights = toFloat32(llama.model.weights);
   const model = llama.tfjsModel();
   const ref = storiesReference.prompts[1];
   const logits = model.forward([ref.prompt_token_ids], 0);

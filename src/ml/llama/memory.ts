@@ -26,6 +26,10 @@ function readNumber(file: string): number | undefined {
  * give back), capped by the cgroup's limit when one is set (a container's memory.max), else os.freemem().
  */
 export function availableMemory(): number {
+  // TENSORBOOK_MEMORY_AVAILABLE (bytes) pretends the machine has that much free: to rehearse a laptop's
+  // limits on a larger machine, and for the tests of the checks below
+  const pretend = Number(process.env.TENSORBOOK_MEMORY_AVAILABLE);
+  if (process.env.TENSORBOOK_MEMORY_AVAILABLE !== undefined && Number.isFinite(pretend)) return pretend;
   let available = os.freemem();
   try {
     const m = /^MemAvailable:\s+(\d+) kB$/m.exec(fs.readFileSync("/proc/meminfo", "utf8"));

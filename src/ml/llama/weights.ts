@@ -185,7 +185,9 @@ export function loadWeights(source: WeightSource, groups: Group[], compute: Comp
       arena = compute.newArena();
       // the embedding's arena also keeps room for a shared classifier's final norm
       room = ARENA_MAX_BYTES - arena.used - arenaReserve - STAGING_BYTES - 1024 * 1024;
-      if (need > room) throw new Error(`Llama.load: a layer of ${need} bytes does not fit in one 4 GiB arena`);
+      if (need > room) {
+        throw new Error(`Llama.load: a layer and its KV cache take ${(need / 1e9).toFixed(2)} GB, more than one 4 GiB arena (WebAssembly's address space) holds; a smaller maxSeqLen or maxBatchSize shrinks the cache`);
+      }
     }
     arenaOf.set(g, arena);
     room -= need;

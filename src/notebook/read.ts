@@ -33,6 +33,7 @@ export function parseNotebook(text: string, where: string): Notebook {
     throw new NotebookFormatError(`${where}: not valid JSON${jsonPosition(text, (err as Error).message)}: ${(err as Error).message}`);
   }
   if (!isObject(raw)) throw new NotebookFormatError(`${where}: a notebook is a JSON object, this file holds ${describe(raw)}`);
+  checkNesting(raw, where);
 
   const major = raw.nbformat;
   if (major === undefined) throw new NotebookFormatError(`${where}: no "nbformat" field: is this a Jupyter notebook?`);
@@ -94,6 +95,45 @@ function checkOutput(output: unknown, where: string): asserts output is Output {
     default:
       throw new NotebookFormatError(`${where}: unknown output_type ${describe(output.output_type)}`);
   }
+}
+
+/**
+ * How deep a notebook's JSON may nest. Jupyter cannot open deeper ones: nbformat 5.5 (Python's recursive
+ * json and validator) fails with a RecursionError near 500 levels (496 in metadata, measured), and the
+ * writer here recurses too, so a notebook nested 20,000 deep once ran every cell and then failed to save
+ * with only "Maximum call stack size exceeded" (issue 13 item 13). Refused on read instead, with the path.
+ */
+export const MAX_NESTING = 500;
+
+interface PathStep {
+  key: string;
+  parent: PathStep | undefined;
+}
+
+/** Fails if a value lies more than MAX_NESTING containers below the root; iterative, so any depth is safe. */
+function checkNesting(root: JSONObject, where: string): void {
+  const stack: { value: object; depth: number; at: PathStep | undefined }[] = [{ value: root, depth: 0, at: undefined }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const { value, depth, at } = item;
+    if (depth > MAX_NESTING) {
+      throw new NotebookFormatError(`${where}: ${pathText(at)} is nested more than ${MAX_NESTING} levels deep; ` +
+        `Jupyter's own nbformat cannot read a notebook nested this deep either (it stops near 500 levels)`);
+    }
+    // only containers go on the stack: the strings of a large notebook's outputs cost nothing here
+    const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [`[${i}]`, v]) : Object.entries(value as JSONObject).map(([k, v]) => [`.${k}`, v]);
+    for (const [key, v] of entries) {
+      if (typeof v === "object" && v !== null) stack.push({ value: v, depth: depth + 1, at: { key, parent: at } });
+    }
+  }
+}
+
+/** "metadata.a.a.a … (494 more) … .a.b" for a path of steps; short paths in full. */
+function pathText(at: PathStep | undefined): string {
+  const keys: string[] = [];
+  for (let s = at; s !== undefined; s = s.parent) keys.push(s.key);
+  keys.reverse();
+  const shown = keys.length <= 12 ? keys.join("") : `${keys.slice(0, 8).join("")} … (${keys.length - 10} more) … ${keys.slice(-2).join("")}`;
+  return shown.startsWith(".") ? shown.slice(1) : shown;
 }
 
 function isObject(value: unknown): value is JSONObject {

@@ -3,7 +3,8 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { parseNotebook, readNotebook, NotebookFormatError } from "../../src/notebook/read";
-import { fixture } from "../helpers/tools";
+import { execFileSync } from "node:child_process";
+import { PYTHON, fixture, haveTool } from "../helpers/tools";
 
 function refusal(text: string): string {
   try {
@@ -57,4 +58,23 @@ test("missing optional fields are filled as nbformat defaults them", () => {
 
 test("a missing file is said plainly", () => {
   assert.throws(() => readNotebook(fixture("notebook", "no-such.ipynb")), /no-such\.ipynb: cannot read the notebook: no such file$/);
+});
+
+/** A notebook whose metadata nests `depth` objects: metadata.a.a…, the deepest at `depth` levels below the root. */
+function nested(depth: number): string {
+  return `{"nbformat": 4, "nbformat_minor": 5, "cells": [], "metadata": ${'{"a": '.repeat(depth - 1)}{}${"}".repeat(depth - 1)}}`;
+}
+
+test("metadata nested 20,000 deep is refused on read with its path (it once failed only when saved)", () => {
+  assert.equal(refusal(nested(20_000)), "nb.ipynb: metadata.a.a.a.a.a.a.a … (491 more) … .a.a is nested more than 500 levels deep; " +
+    "Jupyter's own nbformat cannot read a notebook nested this deep either (it stops near 500 levels)");
+  assert.doesNotThrow(() => parseNotebook(nested(500), "nb.ipynb"));
+  assert.match(refusal(nested(501)), /is nested more than 500 levels deep/);
+  assert.match(refusal(`{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "raw", "source": "", "metadata": {"x": [${"[".repeat(600)}${"]".repeat(600)}]}}]}`),
+    /^nb\.ipynb: cells\[0\]\.metadata\.x(\[0\])+ … \(\d+ more\) … \[0\]\[0\] is nested more than 500/);
+});
+
+test("what is refused as too deep, Jupyter's nbformat cannot read either", { skip: !haveTool("nbclient") }, () => {
+  const script = "import sys, nbformat\ntry:\n    nbformat.reads(sys.stdin.read(), as_version=4)\n    print('read')\nexcept RecursionError:\n    print('RecursionError')";
+  assert.equal(execFileSync(PYTHON, ["-c", script], { input: nested(501), encoding: "utf8" }).trim(), "RecursionError");
 });

@@ -14,8 +14,8 @@ const MAIN = path.resolve(__dirname, "../../src/cli/main.js");
 interface Ran { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
 /** Runs `tensorbook run ARGS` in `cwd`; `whenStderr` is called on each stderr chunk (to send a signal). */
-function tensorbookRun(args: string[], cwd: string, whenStderr?: (all: string, child: ReturnType<typeof spawn>) => void): Promise<Ran> {
-  const child = spawn(process.execPath, ["-e", `require(${JSON.stringify(MAIN)}).main(process.argv.slice(1)).then((c) => { process.exitCode = c; })`, "run", ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+function tensorbookRun(args: string[], cwd: string, whenStderr?: (all: string, child: ReturnType<typeof spawn>) => void, env?: NodeJS.ProcessEnv): Promise<Ran> {
+  const child = spawn(process.execPath, ["-e", `require(${JSON.stringify(MAIN)}).main(process.argv.slice(1)).then((c) => { process.exitCode = c; })`, "run", ...args], { cwd, stdio: ["ignore", "pipe", "pipe"], env: env ?? process.env });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -125,5 +125,121 @@ test("usage mistakes exit 2 with the reason and the usage", async () => {
   assert.match(both.stderr, /^tensorbook run: -o and --inplace exclude each other\n\nusage: tensorbook run NOTEBOOK\.ipynb/);
   const timeout = await tensorbookRun(["a.ipynb", "--timeout", "soon"], dir);
   assert.equal(timeout.code, 2);
-  assert.match(timeout.stderr, /--timeout takes a number of seconds above 0, not 'soon'/);
+  assert.match(timeout.stderr, /--timeout takes a number of seconds above 0 \(or 0 or none: no limit\), not 'soon'/);
+  // node:util parseArgs' own messages
+  const unknown = await tensorbookRun(["a.ipynb", "--frobnicate"], dir);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /^tensorbook run: Unknown option '--frobnicate'/);
+  const missing = await tensorbookRun(["a.ipynb", "-o"], dir);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /^tensorbook run: Option '-o, --output <value>' argument missing/);
+  const two = await tensorbookRun(["a.ipynb", "b.ipynb"], dir);
+  assert.match(two.stderr, /^tensorbook run: one notebook at a time: 'a\.ipynb' and 'b\.ipynb'/);
+  const help = await tensorbookRun(["--help"], dir);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^usage: tensorbook run NOTEBOOK\.ipynb/);
+});
+
+// ── issue 13 item 13 ──
+
+/** A notebook of code cells with these sources, as Jupyter writes one. */
+function notebookOf(sources: string[], metadata: object = {}): string {
+  const cells = sources.map((source, i) => ({ cell_type: "code", id: `c${i}`, metadata: {}, source, outputs: [], execution_count: null }));
+  return JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata, cells }, null, 1) + "\n";
+}
+
+test("SIGTERM interrupts the running cell and writes the notebook, as Ctrl-C does; exit 143", async () => {
+  const dir = workdir("loop.ipynb");
+  let sent = false;
+  const ran = await tensorbookRun(["loop.ipynb", "-o", "out.ipynb"], dir, (stderr, child) => {
+    if (!sent && stderr.includes("[2] cell 2/3")) {
+      sent = true;
+      setTimeout(() => child.kill("SIGTERM"), 300);
+    }
+  });
+  assert.equal(ran.code, 143, ran.stderr);
+  assert.match(ran.stdout, /terminated \(SIGTERM\) at cell 2 \(ran 2 cells\)\nexecuted notebook: out\.ipynb/);
+  const nb = read(path.join(dir, "out.ipynb"));
+  assert.deepEqual(texts(code(nb, 0)), [["stdout", "started\n"]]);
+  assert.deepEqual(texts(code(nb, 1)).at(-1), ["error", "KeyboardInterrupt"]);
+  assert.equal(code(nb, 2).execution_count, null);
+});
+
+test("a cell timeout applies without --timeout (default, or TENSORBOOK_RUN_TIMEOUT); --timeout none lifts it", async () => {
+  const dir = workdir("spin.ipynb");
+  const ran = await tensorbookRun(["spin.ipynb", "-o", "out.ipynb"], dir, undefined, { ...process.env, TENSORBOOK_RUN_TIMEOUT: "2" });
+  assert.equal(ran.code, 1, ran.stderr);
+  assert.match(ran.stdout, /stopped at cell 1: it ran past --timeout 2 s/);
+  assert.deepEqual(texts(code(read(path.join(dir, "out.ipynb")), 0)).at(-1), ["error", "KeyboardInterrupt"]);
+  // --timeout wins over the environment; none means no limit (the cell is then stopped by SIGINT here)
+  let sent = false;
+  const unlimited = await tensorbookRun(["spin.ipynb", "-o", "out2.ipynb", "--timeout", "none"], dir, (stderr, child) => {
+    if (!sent && stderr.includes("spinning")) {
+      sent = true;
+      setTimeout(() => child.kill("SIGINT"), 3000);
+    }
+  }, { ...process.env, TENSORBOOK_RUN_TIMEOUT: "1" });
+  assert.equal(unlimited.code, 130, unlimited.stderr);
+  const bad = await tensorbookRun(["spin.ipynb"], dir, undefined, { ...process.env, TENSORBOOK_RUN_TIMEOUT: "soon" });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /TENSORBOOK_RUN_TIMEOUT takes a number of seconds/);
+});
+
+test("--inplace on a symlink writes through to the notebook it names; the link stays a link", async () => {
+  const dir = workdir("basic.ipynb");
+  fs.mkdirSync(path.join(dir, "real"));
+  fs.renameSync(path.join(dir, "basic.ipynb"), path.join(dir, "real", "basic.ipynb"));
+  fs.symlinkSync(path.join("real", "basic.ipynb"), path.join(dir, "link.ipynb"));
+  const ran = await tensorbookRun(["link.ipynb", "--inplace"], dir);
+  assert.equal(ran.code, 0, ran.stderr);
+  assert.ok(fs.lstatSync(path.join(dir, "link.ipynb")).isSymbolicLink(), "the link is still a link");
+  assert.deepEqual(texts(code(read(path.join(dir, "real", "basic.ipynb")), 1)), [["stdout", "x is 42\n"], ["execute_result", "42"]]);
+  assert.deepEqual(fs.readdirSync(path.join(dir, "real")), ["basic.ipynb"], "no temp file left beside the target");
+});
+
+test("--inplace on a Python notebook is refused, naming its kernel; the file is untouched", async () => {
+  const dir = workdir();
+  const python = notebookOf(["print('hello')"], { kernelspec: { name: "python3", display_name: "Python 3 (ipykernel)", language: "python" }, language_info: { name: "python" } });
+  fs.writeFileSync(path.join(dir, "py.ipynb"), python);
+  const ran = await tensorbookRun(["py.ipynb", "--inplace"], dir);
+  assert.equal(ran.code, 1);
+  assert.match(ran.stderr, /^tensorbook run: py\.ipynb is a python notebook \(kernel "python3" \(Python 3 \(ipykernel\)\)\), not a TypeScript one: --inplace would overwrite its outputs and kernelspec, so it is refused and the file is untouched/);
+  assert.doesNotMatch(ran.stderr, /cell 1\/1/, "no cell ran");
+  assert.equal(fs.readFileSync(path.join(dir, "py.ipynb"), "utf8"), python);
+  assert.deepEqual(fs.readdirSync(dir), ["py.ipynb"]);
+});
+
+test("metadata nested 20,000 deep is refused on read with its path; no cell runs, nothing is written", async () => {
+  const dir = workdir();
+  const deep = `{"nbformat": 4, "nbformat_minor": 5, "cells": [{"cell_type": "code", "metadata": {}, "source": "console.log(1)", "outputs": [], "execution_count": null}], "metadata": {"deep": ${'{"a": '.repeat(20_000)}{}${"}".repeat(20_000)}}}`;
+  fs.writeFileSync(path.join(dir, "deep.ipynb"), deep);
+  const ran = await tensorbookRun(["deep.ipynb", "--inplace"], dir);
+  assert.equal(ran.code, 1);
+  assert.match(ran.stderr, /^tensorbook run: \/.*deep\.ipynb: metadata\.deep\.a\.a\.a\.a\.a\.a … \(491 more\) … \.a\.a is nested more than 500 levels deep/);
+  assert.doesNotMatch(ran.stderr, /cell 1\/1/);
+  assert.equal(fs.readFileSync(path.join(dir, "deep.ipynb"), "utf8"), deep);
+});
+
+test("a temp file a killed save left (kill -9) is removed by the next run; a live writer's is kept", async () => {
+  const dir = workdir("basic.ipynb");
+  // the pid of a process that has exited: nothing holds that temp file any more
+  const dead = await new Promise<number>((resolve) => {
+    const child = spawn(process.execPath, ["-e", ""]);
+    child.on("exit", () => resolve(child.pid!));
+  });
+  const stale = `.out.ipynb.${dead}.0123abcd.tmp`;
+  const live = `.out.ipynb.${process.pid}.89abcdef.tmp`;
+  fs.writeFileSync(path.join(dir, stale), "half a notebook");
+  fs.writeFileSync(path.join(dir, live), "being written");
+  const ran = await tensorbookRun(["basic.ipynb", "-o", "out.ipynb"], dir);
+  assert.equal(ran.code, 0, ran.stderr);
+  assert.deepEqual(fs.readdirSync(dir).sort(), [live, "basic.ipynb", "out.ipynb"].sort());
+});
+
+test("a 100,000-character line ending in CRLF is saved as written", async () => {
+  const dir = workdir();
+  fs.writeFileSync(path.join(dir, "long.ipynb"), notebookOf(['console.log("x".repeat(100_000) + "\\r");']));
+  const ran = await tensorbookRun(["long.ipynb", "--inplace"], dir);
+  assert.equal(ran.code, 0, ran.stderr);
+  assert.deepEqual(texts(code(read(path.join(dir, "long.ipynb")), 0)), [["stdout", "x".repeat(100_000) + "\r\n"]]);
 });

@@ -65,6 +65,26 @@ export function fileEntry(source: FileSource, offset: number, shape: number[], d
   };
 }
 
+/** What float64 → float32 lost to range (overflow to ±Infinity, underflow to 0), said in words; or undefined. */
+function outOfFloat32Range(wide: Float64Array, narrow: Float32Array): string | undefined {
+  let overflow = 0;
+  let underflow = 0;
+  let firstOver = -1;
+  let firstUnder = -1;
+  for (let i = 0; i < wide.length; i++) {
+    const n = narrow[i];
+    if (n === Infinity || n === -Infinity) {
+      if (Number.isFinite(wide[i]) && overflow++ === 0) firstOver = i;
+    } else if (n === 0 && wide[i] !== 0 && underflow++ === 0) {
+      firstUnder = i;
+    }
+  }
+  const parts: string[] = [];
+  if (overflow > 0) parts.push(`${overflow} value${overflow === 1 ? "" : "s"} (${wide[firstOver]} at index ${firstOver}) became ${narrow[firstOver]}`);
+  if (underflow > 0) parts.push(`${underflow} value${underflow === 1 ? "" : "s"} (${wide[firstUnder]} at index ${firstUnder}) became 0`);
+  return parts.length > 0 ? `all of it: ${parts.join(", and ")}` : undefined;
+}
+
 // tfjs is loaded on the first get(), not with this module: the typed-array path (getFloat32) never needs
 // it, and a big JS heap makes every GC that large reads trigger (V8 counts their external memory) slower.
 let tfjs: typeof tf | undefined;
@@ -87,8 +107,12 @@ export interface LlamaParams {
   rope_theta: number;
 }
 
-/** Plain JS for the non-tensor values of a checkpoint (epoch, args, optimizer settings…). */
-export type Metadata = null | boolean | number | bigint | string | Metadata[] | { [key: string]: Metadata };
+/**
+ * Plain JS for the non-tensor values of a checkpoint (epoch, args, optimizer settings…). Python bytes are a
+ * Uint8Array. A value the pickle shares is one JS object wherever it appears (as in Python), so a walk over
+ * metadata must expect shared and even cyclic values.
+ */
+export type Metadata = null | boolean | number | bigint | string | Uint8Array | Metadata[] | { [key: string]: Metadata };
 
 export interface CheckpointParts {
   format: CheckpointFormat;
@@ -111,6 +135,8 @@ export class Checkpoint {
   readonly warnings: readonly string[];
   private readonly entries: Map<string, TensorEntry>;
   private readonly closer: (() => void) | undefined;
+  /** Tensors whose float64 values float32 could not hold, already reported (each once). */
+  private readonly narrowed = new Set<string>();
 
   constructor(parts: CheckpointParts) {
     this.format = parts.format;
@@ -172,7 +198,7 @@ export class Checkpoint {
   /** The tensor as float32 (fp16/bf16/float64/ints converted): the fast path for typed-array loops. */
   getFloat32(name: string): { data: Float32Array; shape: number[] } {
     const { data, shape, dtype } = this.read(name);
-    return { data: toFloat32(data, dtype), shape };
+    return { data: this.float32(name, data, dtype), shape };
   }
 
   /**
@@ -192,8 +218,25 @@ export class Checkpoint {
       case "uint8":
         return tf.tensor(toInt32(data, dtype, `${this.path}: ${name}`), shape, "int32");
       default:
-        return tf.tensor(toFloat32(data, dtype), shape, "float32");
+        return tf.tensor(this.float32(name, data, dtype), shape, "float32");
     }
+  }
+
+  /**
+   * float32 of the data; float64 values past float32's range become ±Infinity and tiny ones 0, silently
+   * in a plain cast (issue 13 item 10: 1e300 and 1e-300), so that is said once per tensor, with the way to
+   * the exact values.
+   */
+  private float32(name: string, data: TypedArray, dtype: DType): Float32Array {
+    const out = toFloat32(data, dtype);
+    if (dtype !== "float64" || this.narrowed.has(name)) return out;
+    const lost = outOfFloat32Range(data as Float64Array, out);
+    if (lost !== undefined) {
+      this.narrowed.add(name);
+      process.stderr.write(`warning: ${this.path}: tensor "${name}" is float64 and float32 cannot hold ${lost}; ` +
+        `read("${name}") gives the exact float64 values (a Float64Array)\n`);
+    }
+    return out;
   }
 
   /** Closes the files behind the checkpoint; later reads reopen them. */

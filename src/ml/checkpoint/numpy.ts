@@ -7,10 +7,12 @@
 // numpy 2 writes `numpy._core.…`; both spellings are allowed. Python 2 pickles hold the raw buffer as a
 // `str`: read with encoding "latin1" (the default), its char codes are the bytes, as numpy's own
 // `encoding='latin1'` advice for Python 2 pickles relies on.
+import * as buffer from "node:buffer";
 import * as fs from "node:fs";
 import * as zlib from "node:zlib";
 import { DType, TypedArray, fromBytes, gatherStrided, itemSize, numpyDType, toFloat32, toInt32 } from "./dtypes";
 import { GlobalTable, PyFunction, PyGlobal, PyObject, PyValue, describe, globalTable, tuple, unpickle } from "./pickle";
+import { maxInflatedSize } from "./zip";
 
 /** A numpy dtype as pickled: the element type and byte order. */
 export class NumpyDType extends PyObject {
@@ -89,7 +91,9 @@ function rawBytes(v: PyValue): Uint8Array {
   if (v instanceof Uint8Array) return v;
   if (typeof v === "string") {
     const b = Buffer.from(v, "latin1");
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength).slice();
+    const view = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    // a short string lands in Buffer's shared pool: copy it out; a long one has memory of its own
+    return b.byteOffset === 0 && b.buffer.byteLength === b.byteLength ? view : view.slice();
   }
   throw new Error(`expected raw bytes, got ${describe(v)}`);
 }
@@ -188,12 +192,33 @@ export interface LoadPickleOptions {
 export function loadPickle(file: string | Uint8Array, options: LoadPickleOptions = {}): PyValue {
   const source = typeof file === "string" ? file : "<bytes>";
   let bytes: Uint8Array = typeof file === "string" ? fs.readFileSync(file) : file;
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = zlib.gunzipSync(bytes);
-    } catch (e) {
-      throw new Error(`${source}: gzip stream is corrupt: ${(e as Error).message}`);
-    }
-  }
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzip(bytes, source);
   return unpickle(bytes, { globals: numpyPickleGlobals(), encoding: options.encoding ?? "latin1", source }).value;
+}
+
+/**
+ * A gzip file inflated no further than its trailer says: ISIZE, its last 4 bytes, is the uncompressed size
+ * modulo 2^32 (RFC 1952 §2.3.1). Below 4 GiB of possible output that is the size itself; above, the size
+ * is the largest ISIZE + k·2^32 that DEFLATE can reach from the file's bytes. Without the bound a 3 MB gzip
+ * grew past 6 GB. A file of several gzip members (rare for pickles) is refused: ISIZE counts only the last.
+ */
+function gunzip(bytes: Uint8Array, source: string): Uint8Array {
+  if (bytes.length < 18) throw new Error(`${source}: gzip stream is corrupt: ${bytes.length} bytes is shorter than a gzip header and trailer`);
+  const declared = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).readUInt32LE(bytes.length - 4);
+  const most = maxInflatedSize(bytes.length);
+  if (declared > most) throw new Error(`${source}: gzip stream is corrupt: its trailer declares ${declared} bytes, more than DEFLATE can make from ${bytes.length}`);
+  const limit = Math.min(declared + Math.floor((most - declared) / 2 ** 32) * 2 ** 32, buffer.constants.MAX_LENGTH);
+  let out: Buffer;
+  try {
+    out = zlib.gunzipSync(bytes, { maxOutputLength: Math.max(1, limit) });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
+      throw new Error(`${source}: gzip stream inflates past the ${limit} bytes its trailer declares: corrupt (or a decompression bomb); stopped there`);
+    }
+    throw new Error(`${source}: gzip stream is corrupt: ${(e as Error).message}`);
+  }
+  if (out.length % 2 ** 32 !== declared) {
+    throw new Error(`${source}: gzip stream is corrupt: it inflates to ${out.length} bytes, its trailer declares ${declared} (mod 2^32)`);
+  }
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }

@@ -362,9 +362,18 @@ function parseIntLine(text: string, at: Failer): PyValue {
   return toNumberIfSafe(parseBigIntLine(text, at));
 }
 
+// CPython refuses to turn more than 4300 decimal digits into an int (sys.int_max_str_digits, the default
+// since 3.11 and the 3.10.7 / 3.9.14 security releases: CVE-2020-10735, decimal parsing is quadratic), so
+// pickle.load fails on a longer INT or LONG text; refusing the same keeps this reader's cost linear too.
+const INT_MAX_STR_DIGITS = 4300;
+
 function parseBigIntLine(text: string, at: Failer): bigint {
   const t = text.endsWith("L") ? text.slice(0, -1) : text;
-  if (!/^[+-]?\d+$/.test(t)) at.fail(`bad integer ${JSON.stringify(text)}`);
+  if (!/^[+-]?\d+$/.test(t)) at.fail(`bad integer ${JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text)}`);
+  const digits = t.length - (t[0] === "+" || t[0] === "-" ? 1 : 0);
+  if (digits > INT_MAX_STR_DIGITS) {
+    at.fail(`an integer of ${digits} decimal digits: Python refuses more than ${INT_MAX_STR_DIGITS} (sys.int_max_str_digits), so no pickler wrote it`);
+  }
   return BigInt(t);
 }
 
@@ -372,13 +381,20 @@ function toNumberIfSafe(v: bigint): number | bigint {
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
-/** LONG1/LONG4: little-endian two's complement of any length. */
+/**
+ * LONG1/LONG4: little-endian two's complement of any length, in time linear in its length (as CPython's
+ * int.from_bytes): the bytes, reversed, as one hexadecimal literal. Shifting in a byte at a time copies the
+ * whole number each time, quadratic: 256 KiB took over two minutes.
+ */
 function littleEndianSigned(raw: Uint8Array): bigint {
   if (raw.length === 0) return 0n;
-  let v = 0n;
-  for (let i = raw.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(raw[i]);
-  if (raw[raw.length - 1] & 0x80) v -= 1n << BigInt(raw.length * 8);
-  return v;
+  if (raw.length <= 6) {
+    let v = 0;
+    for (let i = raw.length - 1; i >= 0; i--) v = v * 256 + raw[i];
+    return BigInt(raw[raw.length - 1] & 0x80 ? v - 2 ** (raw.length * 8) : v);
+  }
+  const v = BigInt(`0x${Buffer.from(raw).reverse().toString("hex")}`);
+  return raw[raw.length - 1] & 0x80 ? v - (1n << BigInt(raw.length * 8)) : v;
 }
 
 /** STRING's argument: a Python repr in quotes, with backslash escapes. */

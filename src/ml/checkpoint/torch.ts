@@ -11,7 +11,7 @@ import { DType, fromBytes, gatherStrided, itemSize, torchDTypeName, torchStorage
 import { NdArray, PlainObject, numpyPickleGlobals } from "./numpy";
 import { PickleError, PyFunction, PyGlobal, PyObject, PyValue, describe, globalTable, unpickle } from "./pickle";
 import { CheckpointError, FileSource } from "./source";
-import { readZipDirectory, readZipEntry, readZipRangeInto } from "./zip";
+import { checkCrc32, readZipDirectory, readZipEntry, readZipRangeInto } from "./zip";
 
 /** torch.FloatStorage & co., as a global the pickle names. */
 class StorageType extends PyGlobal {
@@ -35,11 +35,13 @@ class TorchDType extends PyGlobal {
 
 /**
  * A storage the pickle refers to: `readInto(elementOffset, dest)` puts its bytes from the file into `dest`
- * (dest.byteLength bytes); `read(elementOffset, count)` is the same into fresh memory.
+ * (dest.byteLength bytes); `read(elementOffset, count)` is the same into fresh memory, and checks the
+ * bytes with `verifyWhole` (a zip entry's CRC-32) when they are all of the storage's bytes.
  */
 class StorageRef extends PyObject {
   constructor(readonly key: string, readonly dtype: DType, readonly numel: number,
-    readonly readInto: (elementOffset: number, dest: Uint8Array, part: string) => void) {
+    readonly readInto: (elementOffset: number, dest: Uint8Array, part: string) => void,
+    readonly verifyWhole?: (bytes: Uint8Array, part: string) => void) {
     super();
   }
 
@@ -47,6 +49,7 @@ class StorageRef extends PyObject {
     const length = count * itemSize[this.dtype];
     const out = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
     this.readInto(elementOffset, out, part);
+    if (elementOffset === 0 && count === this.numel) this.verifyWhole?.(out, part);
     return out;
   }
 }
@@ -62,20 +65,37 @@ class TensorRef extends PyObject {
 }
 
 function ints(v: PyValue, what: string): number[] {
-  if (!Array.isArray(v) || !v.every((d) => typeof d === "number" && Number.isInteger(d))) throw new Error(`${what} ${describe(v)} is not a tuple of ints`);
+  if (!Array.isArray(v) || !v.every((d) => typeof d === "number" && Number.isSafeInteger(d))) throw new Error(`${what} ${describe(v)} is not a tuple of ints`);
   return v as number[];
 }
 
+/** A count or an offset in elements: a whole number ≥ 0, as torch's set_() insists (TypeError / RuntimeError). */
+function natural(v: PyValue, what: string): number {
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
+    throw new Error(`${what} ${describe(v)} is not a whole number ≥ 0 (torch.load refuses it too: "invalid storage offset" or a TypeError)`);
+  }
+  return v;
+}
+
+// torch._utils._rebuild_tensor_v2(storage, storage_offset, size, stride, …) is `Tensor.set_(storage, offset,
+// size, stride)`, which refuses a negative or fractional offset, a negative size, and a view that reaches
+// past its storage (aten's checkInBoundsForStorage). The same rules here, so a view never reads bytes
+// outside its own storage (an offset of -40 once returned another zip entry's bytes).
 function rebuildTensor(args: PyValue[]): TensorRef {
-  const [storage, offset, size, stride] = args;
+  const [storage, offsetV, size, stride] = args;
   if (!(storage instanceof StorageRef)) throw new Error(`expected a storage, got ${describe(storage)}`);
-  if (typeof offset !== "number") throw new Error(`storage offset ${describe(offset)}`);
+  const offset = natural(offsetV, "storage offset");
   const shape = ints(size, "size");
   const strides = ints(stride, "stride");
   if (shape.length !== strides.length) throw new Error(`size [${shape}] and stride [${strides}] differ in rank`);
+  if (shape.some((d) => d < 0)) throw new Error(`size [${shape}] has a negative dimension`);
+  if (strides.some((st) => st < 0)) throw new Error(`stride [${strides}] is negative (torch has no negative strides)`);
+  const numel = shape.reduce((a, b) => a * b, 1);
+  if (!Number.isSafeInteger(numel)) throw new Error(`size [${shape}] has more elements than a tensor can (2^53)`);
+  if (numel === 0) return new TensorRef(storage, offset, shape, strides);
   // the furthest element the view touches must be inside the storage
-  const last = offset + shape.reduce((m, d, i) => m + (d > 0 ? (d - 1) * strides[i] : 0), 0);
-  if (shape.some((d) => d === 0) === false && (last >= storage.numel || strides.some((s) => s < 0))) {
+  const last = offset + shape.reduce((m, d, i) => m + (d - 1) * strides[i], 0);
+  if (!Number.isSafeInteger(last) || last >= storage.numel) {
     throw new Error(`a view of size [${shape}], stride [${strides}], offset ${offset} reaches element ${last} of a storage of ${storage.numel}`);
   }
   return new TensorRef(storage, offset, shape, strides);
@@ -109,8 +129,11 @@ function torchGlobals(): PyGlobal[] {
       const [storage, offset, size, stride, , , dtype] = args;
       if (!(storage instanceof StorageRef) || !(dtype instanceof TorchDType)) throw new Error("_rebuild_tensor_v3 with bad arguments");
       const bytes = storage.numel * itemSize[storage.dtype];
+      const ratio = itemSize[dtype.dtype] / itemSize[storage.dtype];
+      // torch ≥ 2 stores untyped (byte) storages; a typed one must hold whole elements of the new dtype
+      if (!Number.isInteger(ratio)) throw new Error(`_rebuild_tensor_v3: ${dtype.dtype} elements over a ${storage.dtype} storage do not align`);
       const typed = new StorageRef(storage.key, dtype.dtype, Math.floor(bytes / itemSize[dtype.dtype]), (at, dest, part) =>
-        storage.readInto((at * itemSize[dtype.dtype]) / itemSize[storage.dtype], dest, part));
+        storage.readInto(at * ratio, dest, part), storage.verifyWhole);
       return rebuildTensor([typed, offset, size, stride]);
     }),
   ];
@@ -131,13 +154,14 @@ function unpickleTorch(bytes: Uint8Array, source: FileSource, options: TorchRead
       if (!Array.isArray(pid) || pid[0] !== "storage") throw new Error(`unknown persistent id ${describe(pid)}`);
       const [, type, key, , numel, view] = pid;
       if (!(type instanceof StorageType)) throw new Error(`storage type ${describe(type)} is not a torch storage class`);
-      if (typeof numel !== "number") throw new Error(`storage size ${describe(numel)}`);
-      const root = options.storage(String(key), type.dtype, numel);
+      const root = options.storage(String(key), type.dtype, natural(numel, "storage size"));
       if (view === undefined || view === null) return root;
       // legacy files of torch < 1.? may name a view of a storage: (view_key, element offset, size)
-      const [, offset, size] = ints(Array.isArray(view) ? view.map((v, i) => (i === 0 ? 0 : v)) : view, "storage view");
-      if (offset + size > numel) throw new Error(`storage view [${offset}, ${offset + size}) of a storage of ${numel}`);
-      return new StorageRef(`${String(key)}[${offset}:${offset + size}]`, type.dtype, size, (at, dest, part) => root.readInto(offset + at, dest, part));
+      if (!Array.isArray(view) || view.length < 3) throw new Error(`storage view ${describe(view)}`);
+      const offset = natural(view[1], "storage view offset");
+      const size = natural(view[2], "storage view size");
+      if (offset + size > root.numel) throw new Error(`storage view [${offset}, ${offset + size}) of a storage of ${root.numel}`);
+      return new StorageRef(`${String(key)}[${offset}:${offset + size}]`, root.dtype, size, (at, dest, part) => root.readInto(offset + at, dest, part));
     },
   }, start);
 }
@@ -159,10 +183,13 @@ export function readTorchZip(source: FileSource): CheckpointParts {
     if (entry.size < numel * itemSize[dtype]) {
       throw new CheckpointError(source.path, `storage ${key}`, entry.localOffset, `${numel} ${dtype} elements need ${numel * itemSize[dtype]} bytes, entry ${name} holds ${entry.size}`);
     }
-    return cached(storages, key, () => new StorageRef(key, dtype, numel, (at, dest, part) => readZipRangeInto(source, entry, at * itemSize[dtype], dest, part)));
+    // read() of a whole stored entry checks its CRC-32 (a DEFLATEd one is checked as it is inflated)
+    const verify = entry.method === 0 ? (bytes: Uint8Array, part: string): void => checkCrc32(source, entry, bytes, part) : undefined;
+    return cached(storages, key, () => new StorageRef(key, dtype, numel, (at, dest, part) => readZipRangeInto(source, entry, at * itemSize[dtype], dest, part), verify));
   };
-  const { value } = unpickleTorch(readZipEntry(source, entries.get(pkl)!), source, { part: pkl, storage });
-  return collect("pytorch", source, value, bigEndian);
+  const pickle = readZipEntry(source, entries.get(pkl)!);
+  const { value } = unpickleTorch(pickle, source, { part: pkl, storage });
+  return collect("pytorch", source, value, bigEndian, pkl, pickle.byteLength);
 }
 
 function cached(map: Map<string, StorageRef>, key: string, make: () => StorageRef): StorageRef {
@@ -223,10 +250,19 @@ export function readTorchLegacy(source: FileSource): CheckpointParts {
     located.set(String(key), at + 8);
     at += 8 + numel * size;
   }
-  return collect("pytorch-legacy", source, object.value, !littleEndian);
+  return collect("pytorch-legacy", source, object.value, !littleEndian, "legacy object pickle", object.end - sysInfo.end);
 }
 
 // ── from the unpickled object to named tensors and plain metadata ──
+
+/**
+ * An expand()ed view (a stride of 0, or strides that make elements overlap) has more elements than the
+ * stored span it covers; torch keeps it as a view, read() must make every element. Up to this size that is
+ * done; past it the file's few bytes would become gigabytes (a 597-byte .pth declared a 32768×32768 view of
+ * one float: 4 GiB), so read() refuses. A view whose elements do not overlap is never limited here: it
+ * is no larger than the bytes the file holds for it.
+ */
+const MAX_EXPANDED_VIEW_BYTES = 64 << 20;
 
 function entryOf(t: TensorRef, bigEndian: boolean, name: string): TensorEntry {
   const { storage, shape, stride, offset } = t;
@@ -238,6 +274,11 @@ function entryOf(t: TensorRef, bigEndian: boolean, name: string): TensorEntry {
     if (contiguous) return fromBytes(storage.read(offset, numel, name), dtype, bigEndian);
     // a transpose or a slice: read the span it touches, then gather it into C order
     const span = shape.reduce((m, d, i) => m + (d - 1) * stride[i], 0) + 1;
+    if (numel > span && numel * itemSize[dtype] > MAX_EXPANDED_VIEW_BYTES) {
+      throw new Error(`${name}: a view of size [${shape}] and stride [${stride}] over ${span} stored element${span === 1 ? "" : "s"} ` +
+        `(an expand(): its elements overlap) would take ${numel * itemSize[dtype]} bytes to make from ${span * itemSize[dtype]} in the file; ` +
+        `read() makes such views up to ${MAX_EXPANDED_VIEW_BYTES / 2 ** 20} MiB (torch keeps them as views). info() gives its shape without reading it`);
+    }
     const all = fromBytes(storage.read(offset, span, name), dtype, bigEndian);
     return gatherStrided(all, shape, stride, 0);
   };
@@ -255,10 +296,55 @@ function ndarrayEntry(a: NdArray): TensorEntry {
   return { shape: a.shape, dtype: a.dtype, bytes: a.data.byteLength, read: () => a.data };
 }
 
-/** Walks the object: tensors (at any depth) get dotted names; everything else becomes plain metadata. */
-function collect(format: "pytorch" | "pytorch-legacy", source: FileSource, value: PyValue, bigEndian: boolean): CheckpointParts {
+/**
+ * Python's pickler recurses, so no torch.save can write containers nested much deeper than its recursion
+ * limit (1000); deeper is a crafted file, refused before the walk below could exhaust the stack.
+ */
+const MAX_DEPTH = 1000;
+
+type Container = Map<PyValue, PyValue> | PlainObject | PyValue[] | Set<PyValue>;
+
+function isContainer(v: PyValue): v is Container {
+  return v instanceof Map || v instanceof PlainObject || Array.isArray(v) || v instanceof Set;
+}
+
+function childrenOf(v: Container): Iterable<[string, PyValue]> {
+  if (v instanceof Map || v instanceof PlainObject) {
+    return [...(v instanceof Map ? v : v.fields)].map(([k, x]): [string, PyValue] => [String(k), x]);
+  }
+  return [...v].map((x, i): [string, PyValue] => [String(i), x]);
+}
+
+/**
+ * Walks the object: tensors (at any depth) get dotted names; everything else becomes plain metadata.
+ *
+ * A pickle shares values through its memo, so the object is a graph, not a tree: a 773-byte "billion
+ * laughs" pickle nests a list of two references to a list of two references 40 levels deep, 2^40 paths to
+ * one leaf, and walking it as a tree never ends. So each container becomes metadata once, and a shared one
+ * is the same JS object wherever it appears (as torch.load keeps the sharing); a cycle becomes a cycle.
+ * Only a container that holds tensors is walked again on another path, because each path names its
+ * tensors (a state dict saved under "model" and "ema" has both names). Those walks are bounded by the
+ * pickle's size: a value costs at least one byte to pickle, so a tree visits no more values than the pickle
+ * has bytes, and the walk may visit four times as many (plus a floor for tiny files) before it refuses.
+ */
+function collect(format: "pytorch" | "pytorch-legacy", source: FileSource, value: PyValue, bigEndian: boolean, part: string, pickleBytes: number): CheckpointParts {
   const entries = new Map<string, TensorEntry>();
-  const walk = (v: PyValue, name: string): Metadata | undefined => {
+  const converted = new Map<Container, Metadata>();
+  const holdsTensors = new Set<Container>();
+  const onPath = new Set<Container>();
+  const budget = Math.max(1 << 16, 4 * pickleBytes);
+  let visits = 0;
+  const fail = (why: string): never => {
+    throw new CheckpointError(source.path, part, null, why);
+  };
+  const visit = (name: string, depth: number): void => {
+    if (++visits > budget) {
+      fail(`the object reaches its tensors through more than ${budget} paths (at "${name}"): shared containers nested in shared containers ` +
+        `(a "billion laughs" pickle) would name the same tensors without end; refused`);
+    }
+    if (depth > MAX_DEPTH) fail(`nested more than ${MAX_DEPTH} levels deep (at "${name.slice(0, 200)}…"): deeper than Python's pickler can write`);
+  };
+  const leaf = (v: PyValue, name: string): Metadata | undefined => {
     if (v instanceof TensorRef) {
       entries.set(name || "tensor", entryOf(v, bigEndian, name || "tensor"));
       return undefined;
@@ -267,22 +353,47 @@ function collect(format: "pytorch" | "pytorch-legacy", source: FileSource, value
       entries.set(name || "array", ndarrayEntry(v));
       return undefined;
     }
-    const child = (k: string): string => (name ? `${name}.${k}` : k);
-    if (v instanceof Map || v instanceof PlainObject) {
-      const out: { [k: string]: Metadata } = {};
-      for (const [k, x] of v instanceof Map ? v : v.fields) {
-        const m = walk(x, child(String(k)));
-        if (m !== undefined) out[String(k)] = m;
-      }
-      return out;
-    }
-    if (Array.isArray(v)) return v.map((x, i) => walk(x, child(String(i))) ?? null);
-    if (v instanceof Set) return [...v].map((x, i) => walk(x, child(String(i))) ?? null);
-    if (v instanceof Uint8Array) return Array.from(v);
+    if (v instanceof Uint8Array) return v; // bytes stay bytes: 100 MB of them once became a 100M-element array
     if (v instanceof PyGlobal) return v.qualifiedName;
     if (v instanceof PyObject) return describe(v);
-    return v;
+    return v as Metadata;
   };
-  const metadata = walk(value, "") ?? null;
+  const child = (name: string, k: string): string => (name ? `${name}.${k}` : k);
+  // the first visit of a container: its metadata, and the names of the tensors below it on this path
+  const convert = (v: PyValue, name: string, depth: number): Metadata | undefined => {
+    visit(name, depth);
+    if (!isContainer(v)) return leaf(v, name);
+    const done = converted.get(v);
+    if (done !== undefined) {
+      if (holdsTensors.has(v) && !onPath.has(v)) rename(v, name, depth);
+      return done;
+    }
+    const keyed = v instanceof Map || v instanceof PlainObject;
+    const out: Metadata = keyed ? {} : [];
+    converted.set(v, out);
+    onPath.add(v);
+    for (const [k, x] of childrenOf(v)) {
+      const m = convert(x, child(name, k), depth + 1);
+      if (m === undefined || (isContainer(x) && holdsTensors.has(x))) holdsTensors.add(v);
+      if (keyed) {
+        if (m !== undefined) (out as { [k: string]: Metadata })[k] = m;
+      } else {
+        (out as Metadata[]).push(m ?? null);
+      }
+    }
+    onPath.delete(v);
+    return out;
+  };
+  // a later visit of a container that holds tensors: only their names on this path
+  const rename = (v: Container, name: string, depth: number): void => {
+    onPath.add(v);
+    for (const [k, x] of childrenOf(v)) {
+      visit(child(name, k), depth + 1);
+      if (x instanceof TensorRef || x instanceof NdArray) leaf(x, child(name, k));
+      else if (isContainer(x) && holdsTensors.has(x) && !onPath.has(x)) rename(x, child(name, k), depth + 1);
+    }
+    onPath.delete(v);
+  };
+  const metadata = convert(value, "", 0) ?? null;
   return { format, path: source.path, entries, metadata, close: () => source.close() };
 }

@@ -2,6 +2,7 @@
 // each missing piece with the command that fixes it. Exit status 0 when nothing essential is missing.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { dependencyVersion, packageRoot, packageVersion } from "../paths";
 import { onPath, userDataDir } from "./install";
@@ -120,6 +121,22 @@ function backends(report: Report): void {
 }
 // ── end backends ──
 
+// ── compute (issue 11) ──
+// The Llama and SGD kernels (src/ml/compute): which WebAssembly build the engine runs and on how many
+// threads a model runs by default.
+function compute(report: Report): void {
+  report.lines.push("compute:");
+  try {
+    const { kernelFeatures } = require("../ml/compute/module") as typeof import("../ml/compute/module");
+    const features = kernelFeatures();
+    report.lines.push(`  ${"kernels".padEnd(WIDTH)} WebAssembly ${features === "relaxed-simd" ? "SIMD + relaxed SIMD" : "SIMD (relaxed SIMD: not in this engine)"}`);
+    report.lines.push(`  ${"threads".padEnd(WIDTH)} ${os.availableParallelism()} (Llama.load's default)`);
+  } catch (e) {
+    report.lines.push(`  kernels failed to load: ${(e as Error).message.split("\n")[0]}`);
+    report.missing.push("the compute kernels: run `npm run build` (it assembles src/ml/compute/kernels.wat)");
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   if (argv.length > 0 && (argv[0] === "-h" || argv[0] === "--help")) {
     console.log("usage: tensorbook doctor\nprints versions, the kernelspec Jupyter will use, backends, and what is missing");
@@ -130,6 +147,7 @@ export async function main(argv: string[]): Promise<number> {
   kernelspec(report);
   jupyter(report);
   backends(report);
+  compute(report);
   console.log(report.lines.join("\n"));
   if (report.missing.length === 0) {
     console.log("\nnothing missing");

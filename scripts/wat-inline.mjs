@@ -4,7 +4,7 @@
 // Why: V8 in Node 20 does not inline wasm calls (--experimental-wasm-inlining is off by default), and the
 // kernels' inner loops call small helpers (an int8 dot product, an f16 scale, e^x): measured on the q8_0
 // matmul, inlining them doubles its speed. Writing them out by hand at every call site would bury the
-// kernels' logic; this keeps kernels.wat as readable as C with `static inline`.
+// kernels' logic; this keeps src/ml/compute/kernels/ as readable as C with `static inline`.
 //
 // What it does, per call `(call $f a1 … an)` of an inline $f (params p1 … pn, locals l1 …, result T):
 //   (block $inline.N (result T)
@@ -85,7 +85,7 @@ export function variants(module) {
 
 /**
  * The module as built for `variant` (undefined: the baseline). A function marked `(@variant V)` replaces
- * the baseline function of the same name in V's build and is left out of every other build: kernels.wat
+ * the baseline function of the same name in V's build and is left out of every other build: the kernels
  * keeps, say, a relaxed-SIMD dot product beside the plain one, and the engine picks the build it validates.
  */
 export function select(module, variant) {

@@ -133,7 +133,7 @@ function compute(report: Report): void {
     report.lines.push(`  ${"threads".padEnd(WIDTH)} ${os.availableParallelism()} (Llama.load's default)`);
   } catch (e) {
     report.lines.push(`  kernels failed to load: ${(e as Error).message.split("\n")[0]}`);
-    report.missing.push("the compute kernels: run `npm run build` (it assembles src/ml/compute/kernels.wat)");
+    report.missing.push("the compute kernels: run `npm run build` (it assembles src/ml/compute/kernels/*.wat)");
   }
 }
 

@@ -27,7 +27,7 @@ export class Weight {
 /** Bytes of scratch `linear` needs to prepare R rows of x for a weight of `dtype` with `n` columns. */
 export function prepBytes(dtype: WeightDType, R: number, n: number): number {
   if (dtype === "float32") return 0;
-  // block weights read widened q8_0 blocks (68 bytes per 32 values; kernels.wat says why)
+  // block weights read widened q8_0 blocks (68 bytes per 32 values; kernels/0-helpers.wat says why)
   return isBlockDType(dtype) ? (R * n * 68) / QK : R * n * 4;
 }
 
@@ -65,7 +65,7 @@ export class Compute {
   /**
    * x (R, n) float32 as a matmul with weights of `dtype` reads it: as it is for float32, quantized to
    * q8_0 blocks for block weights (ggml's vec_dot_type: the dot products run on int8), pair-split for
-   * bf16/f16 (kernels.wat says why). Returns where the prepared input is (x itself, or prep). Weights of
+   * bf16/f16 (kernels/0-helpers.wat says why). Returns where the prepared input is (x itself, or prep). Weights of
    * one dtype that read the same x (wq, wk, wv) share one preparation.
    */
   prepare(x: number, dtype: WeightDType, R: number, n: number, arena: Arena, prep: number): number {
@@ -104,7 +104,7 @@ export class Compute {
 
   /**
    * Attention of R = B·T query rows (B batch rows of T positions from `startPos`) against their caches,
-   * every head; see kernels.wat's $attention for the layout. `scores` holds R·n_heads·align4(maxSeq) floats.
+   * every head; see kernels/2-layer.wat's $attention for the layout. `scores` holds R·n_heads·align4(maxSeq) floats.
    */
   attention(arena: Arena, a: {
     out: number; q: number; cacheK: number; cacheV: number; scores: number;

@@ -4,13 +4,13 @@
 // each row of n values is n/32 blocks, a block an f16 scale d followed by
 //   q8_0: 32 int8 q            (34 bytes; value = d · q)
 //   q4_0: 16 bytes of nibbles  (18 bytes; value = d · (nibble − 8), low nibbles are values 0..15)
-// The numeric codes are kernels.wat's `kind` argument.
+// The numeric codes are the kernels' `kind` argument (kernels/1-matmul.wat).
 
 export type WeightDType = "float32" | "bfloat16" | "float16" | "q8_0" | "q4_0";
 
 export const WEIGHT_DTYPES: readonly WeightDType[] = ["float32", "bfloat16", "float16", "q8_0", "q4_0"];
 
-/** kernels.wat's code for each dtype. */
+/** The kernels' code for each dtype. */
 export const KIND: { readonly [d in WeightDType]: number } = { float32: 0, bfloat16: 1, float16: 2, q8_0: 3, q4_0: 4 };
 
 /** Values per q8_0 / q4_0 block (ggml's QK8_0 = QK4_0 = 32). */

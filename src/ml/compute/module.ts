@@ -1,9 +1,9 @@
-// The compiled kernels (kernels.wat, assembled to kernels.wasm at build time) and the typed shape of an
+// The compiled kernels (kernels/*.wat, assembled to kernels.wasm at build time) and the typed shape of an
 // instance's exports. One WebAssembly.Module per process; one instance per arena per thread.
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-/** kernels.wat's exports; every pointer is a byte address in the instance's arena. */
+/** The kernels' exports; every pointer is a byte address in the instance's arena. */
 export interface Kernels {
   row_bytes(kind: number, n: number): number;
   matmul(kind: number, out: number, x: number, w: number, R: number, n: number, d: number, i0: number, i1: number): void;
@@ -33,7 +33,7 @@ export function kernelModule(): WebAssembly.Module {
   if (compiled) return compiled;
   const file = path.join(__dirname, "kernels.wasm");
   if (!fs.existsSync(file)) {
-    throw new Error(`${file} is missing: the WebAssembly kernels are assembled from kernels.wat by \`npm run build\` (scripts/build-wasm.mjs)`);
+    throw new Error(`${file} is missing: the WebAssembly kernels are assembled from kernels/*.wat by \`npm run build\` (scripts/build-wasm.mjs)`);
   }
   const variant = path.join(__dirname, "kernels.relaxed.wasm");
   if (process.env.TENSORBOOK_RELAXED_SIMD !== "0" && fs.existsSync(variant)) {

@@ -85,8 +85,9 @@ export function variants(module) {
 
 /**
  * The module as built for `variant` (undefined: the baseline). A function marked `(@variant V)` replaces
- * the baseline function of the same name in V's build and is left out of every other build: the kernels
- * keeps, say, a relaxed-SIMD dot product beside the plain one, and the engine picks the build it validates.
+ * the baseline function of the same name in V's build and is left out of every other build: the compute
+ * kernels keep, say, a relaxed-SIMD dot product beside the plain one, and the engine picks the build it
+ * validates.
  */
 export function select(module, variant) {
   const [keyword, ...fields] = module;
